@@ -1,0 +1,44 @@
+import type { ParsedFormat } from "./errors.ts";
+
+/**
+ * Compiled modules are cached per format. In browsers and extension service workers the bytes are
+ * fetched next to this module; in Node they are read from the build folder. Callers that already hold
+ * the bytes (an SEA asset, a bundler import) pass them to `compileFormat` directly.
+ */
+const compiled = new Map<ParsedFormat, Promise<WebAssembly.Module>>();
+
+export function compileFormat(format: ParsedFormat, bytes?: BufferSource): Promise<WebAssembly.Module> {
+  let module = compiled.get(format);
+  if (!module) {
+    module = (bytes ? Promise.resolve(bytes) : readBuiltModule(format)).then((b) => WebAssembly.compile(b));
+    compiled.set(format, module);
+  }
+  return module;
+}
+
+async function readBuiltModule(format: ParsedFormat): Promise<BufferSource> {
+  const url = new URL(`../build/${format}.wasm`, import.meta.url);
+  if (url.protocol === "file:") {
+    // Node cannot fetch file: URLs; this dynamic import is skipped in browsers.
+    const { readFile } = await import("node:fs/promises");
+    return readFile(url).catch((error: unknown) => {
+      throw new Error(`wasm module ${format}.wasm is missing: run \`npm run build:wasm\` (${String(error)})`);
+    });
+  }
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`wasm module ${format}.wasm could not be fetched: HTTP ${response.status}`);
+  return response.arrayBuffer();
+}
+
+/** Instantiates a fresh instance: one per parse, so a trap or a grown memory never leaks into the next file. */
+export async function instantiateFormat(format: ParsedFormat): Promise<WebAssembly.Instance> {
+  const module = await compileFormat(format);
+  return WebAssembly.instantiate(module, {
+    env: {
+      abort(_message: number, _file: number, line: number, column: number): never {
+        throw new Error(`${format}.wasm aborted at ${line}:${column}`);
+      },
+      seed: () => Date.now(),
+    },
+  });
+}
