@@ -1,0 +1,213 @@
+import { ParseError } from "./errors.ts";
+import { instantiateFormat } from "./load.ts";
+
+/** An NTFS file reference: MFT entry number (48 bits) and sequence number (16 bits). */
+export interface FileReference {
+  mftEntry: number;
+  sequence: number;
+}
+
+export interface PrefetchFileMetric {
+  filename: string;
+  /** Versions 23 and later record the file's MFT reference; version 17 does not. */
+  fileReference: FileReference | null;
+  flags: number;
+}
+
+export interface PrefetchVolume {
+  devicePath: string;
+  serialNumber: number;
+  /** ISO 8601 UTC with 100 ns precision, or null when the FILETIME is zero. */
+  creationTime: string | null;
+  fileReferences: FileReference[];
+  directories: string[];
+}
+
+export interface PrefetchInfo {
+  version: number;
+  /** True when the file was a Windows 10/11 MAM (LZXPRESS Huffman) container. */
+  compressed: boolean;
+  executableName: string;
+  hash: number;
+  /** The hash as Windows writes it in the file name: 8 upper-case hex digits. */
+  hashHex: string;
+  /** File size recorded in the SCCA header (the uncompressed size for MAM files). */
+  fileSize: number;
+  runCount: number;
+  /** Non-zero last run times, most recent first (1 slot in versions 17/23, 8 from version 26). */
+  lastRunTimes: string[];
+  volumes: PrefetchVolume[];
+  fileMetrics: PrefetchFileMetric[];
+  /** The filename strings section in file order. */
+  filenames: string[];
+  traceChainCount: number;
+}
+
+interface PrefetchExports {
+  memory: WebAssembly.Memory;
+  allocInput(length: number): number;
+  parse(length: number): number;
+  isCompressed(): number;
+  dataPtr(): number;
+  dataLength(): number;
+  tablePtr(): number;
+  tableLength(): number;
+  errorStructure(): number;
+  errorReason(): number;
+  errorOffset(): number;
+  errorNeed(): number;
+  errorHave(): number;
+}
+
+const NONE = 0xffffffff;
+const HEADER_WORDS = 12;
+const METRIC_WORDS = 4;
+const STRING_WORDS = 2;
+const VOLUME_WORDS = 7;
+const FILETIME_UNIX_EPOCH_SECONDS = 11_644_473_600n;
+const utf16 = new TextDecoder("utf-16le");
+
+/**
+ * Parses Prefetch files with one wasm instance. Reusing the instance saves instantiation per file;
+ * a trap (which a bounds-checked parser should never hit) discards it and the next call starts fresh.
+ */
+export class PrefetchParser {
+  private constructor(private exports: PrefetchExports) {}
+
+  static async create(): Promise<PrefetchParser> {
+    return new PrefetchParser(await instantiatePrefetch());
+  }
+
+  parse(bytes: Uint8Array): PrefetchInfo {
+    const wasm = this.exports;
+    const inputPtr = wasm.allocInput(bytes.length);
+    new Uint8Array(wasm.memory.buffer, inputPtr, bytes.length).set(bytes);
+    const status = wasm.parse(bytes.length);
+    // Views are made only now: parsing may have grown (and so detached) the memory.
+    const memory = wasm.memory.buffer;
+    if (status !== 0) throw errorFrom(wasm, memory);
+    const data = new DataView(memory, wasm.dataPtr(), wasm.dataLength());
+    const table = new DataView(memory, wasm.tablePtr(), wasm.tableLength() * 4);
+    return readResult(data, table, wasm.isCompressed() === 1);
+  }
+}
+
+async function instantiatePrefetch(): Promise<PrefetchExports> {
+  const instance = await instantiateFormat("prefetch");
+  return instance.exports as unknown as PrefetchExports;
+}
+
+/** Parses one Prefetch file (any supported version, compressed or not). Throws `ParseError` on bad input. */
+export async function parsePrefetch(bytes: Uint8Array): Promise<PrefetchInfo> {
+  return (await PrefetchParser.create()).parse(bytes);
+}
+
+function errorFrom(wasm: PrefetchExports, memory: ArrayBuffer): ParseError {
+  const need = wasm.errorNeed();
+  const compressedNote = wasm.isCompressed() === 1 ? " (offset in the decompressed data)" : "";
+  return new ParseError({
+    format: "prefetch",
+    structure: readAsString(memory, wasm.errorStructure()),
+    offset: wasm.errorOffset(),
+    reason: readAsString(memory, wasm.errorReason()) + compressedNote,
+    ...(need >= 0 ? { need, have: wasm.errorHave() } : {}),
+  });
+}
+
+/** AssemblyScript strings are UTF-16 with their byte length stored just before the pointer. */
+function readAsString(memory: ArrayBuffer, ptr: number): string {
+  const byteLength = new DataView(memory).getUint32(ptr - 4, true);
+  return utf16.decode(new Uint8Array(memory, ptr, byteLength));
+}
+
+function readResult(data: DataView, table: DataView, compressed: boolean): PrefetchInfo {
+  let cursor = 0;
+  const next = (): number => {
+    const word = table.getUint32(cursor * 4, true);
+    cursor++;
+    return word;
+  };
+  const text = (offset: number, chars: number): string =>
+    utf16.decode(new Uint8Array(data.buffer, data.byteOffset + offset, chars * 2));
+
+  const version = next();
+  const fileSize = next();
+  const hash = next();
+  const runCount = next();
+  const executableName = text(next(), next());
+  const lastRunTimesOffset = next();
+  const lastRunTimesCount = next();
+  const metricsCount = next();
+  const traceChainCount = next();
+  const filenameCount = next();
+  const volumeCount = next();
+  cursor = HEADER_WORDS;
+
+  const lastRunTimes: string[] = [];
+  for (let i = 0; i < lastRunTimesCount; i++) {
+    const time = filetimeToIso(data.getBigUint64(lastRunTimesOffset + i * 8, true));
+    if (time !== null) lastRunTimes.push(time);
+  }
+
+  const fileMetrics: PrefetchFileMetric[] = new Array(metricsCount);
+  for (let i = 0; i < metricsCount; i++) {
+    const filename = text(next(), next());
+    const referenceOffset = next();
+    fileMetrics[i] = {
+      filename,
+      fileReference: referenceOffset === NONE ? null : fileReferenceAt(data, referenceOffset),
+      flags: next(),
+    };
+  }
+  cursor = HEADER_WORDS + metricsCount * METRIC_WORDS;
+
+  const filenames: string[] = new Array(filenameCount);
+  for (let i = 0; i < filenameCount; i++) filenames[i] = text(next(), next());
+
+  const volumeWords: number[][] = [];
+  for (let i = 0; i < volumeCount; i++) volumeWords.push(Array.from({ length: VOLUME_WORDS }, next));
+  cursor = HEADER_WORDS + metricsCount * METRIC_WORDS + filenameCount * STRING_WORDS + volumeCount * VOLUME_WORDS;
+
+  const volumes = volumeWords.map(([pathOffset = 0, pathChars = 0, creationOffset = 0, serialNumber = 0, refsOffset = 0, refsCount = 0, directoryCount = 0]) => {
+    const fileReferences: FileReference[] = new Array(refsCount);
+    for (let r = 0; r < refsCount; r++) fileReferences[r] = fileReferenceAt(data, refsOffset + r * 8);
+    const directories: string[] = new Array(directoryCount);
+    for (let d = 0; d < directoryCount; d++) directories[d] = text(next(), next());
+    return {
+      devicePath: text(pathOffset, pathChars),
+      serialNumber,
+      creationTime: filetimeToIso(data.getBigUint64(creationOffset, true)),
+      fileReferences,
+      directories,
+    };
+  });
+
+  return {
+    version,
+    compressed,
+    executableName,
+    hash,
+    hashHex: hash.toString(16).toUpperCase().padStart(8, "0"),
+    fileSize,
+    runCount,
+    lastRunTimes,
+    volumes,
+    fileMetrics,
+    filenames,
+    traceChainCount,
+  };
+}
+
+function fileReferenceAt(data: DataView, offset: number): FileReference {
+  const low = data.getUint32(offset, true);
+  const high = data.getUint32(offset + 4, true);
+  return { mftEntry: (high & 0xffff) * 0x1_0000_0000 + low, sequence: high >>> 16 };
+}
+
+/** FILETIME (100 ns ticks since 1601) to ISO 8601 UTC keeping all 7 fractional digits; 0 means unset. */
+export function filetimeToIso(filetime: bigint): string | null {
+  if (filetime === 0n) return null;
+  const seconds = filetime / 10_000_000n - FILETIME_UNIX_EPOCH_SECONDS;
+  const ticks = (filetime % 10_000_000n).toString().padStart(7, "0");
+  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, `.${ticks}Z`);
+}
