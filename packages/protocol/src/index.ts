@@ -1,0 +1,22 @@
+// @corvid/protocol: the responder ↔ console wire contract. Web-standard APIs only (Node, MV3 service worker, browser).
+export * from "./constants.ts";
+export * from "./errors.ts";
+export * from "./paths.ts";
+export * from "./interval.ts";
+export * from "./schemas/common.ts";
+export * from "./schemas/asset.ts";
+export * from "./schemas/enrollment.ts";
+export * from "./schemas/checkin.ts";
+export * from "./schemas/task.ts";
+export * from "./schemas/upload.ts";
+export * from "./schemas/artifact.ts";
+export * from "./schemas/error.ts";
+export * from "./schemas/timeline.ts";
+export { sha256Hex } from "./crypto/hash.ts";
+export { bytesToBase64Url, base64UrlToBytes, bytesToHex, type BytesLike } from "./crypto/encoding.ts";
+export * from "./crypto/keys.ts";
+export * from "./crypto/signing.ts";
+export * from "./crypto/nonce-store.ts";
+export * from "./crypto/tokens.ts";
+export * from "./crypto/ca.ts";
+export { PUBLISHED_SCHEMAS, renderJsonSchemas } from "./json-schema.ts";
