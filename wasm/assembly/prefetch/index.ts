@@ -1,7 +1,8 @@
 // Raw ABI of prefetch.wasm, used by wasm/src/prefetch.ts:
 //   ptr = allocInput(length); copy the file there; status = parse(length) (0 = parsed, 1 = failed);
 //   on success the SCCA bytes are at dataPtr()/dataLength() and the result table at tablePtr()/tableLength();
-//   on failure the error* getters describe it (structure and reason are AssemblyScript strings).
+//   on failure the error* getters describe it (structure and reason are AssemblyScript strings), and
+//   isCompressed() tells whether the error offset points into decompressed data.
 import { failedHave, failedNeed, failedOffset, failedReason, failedStructure, fail, resetFailure } from "./failure";
 import { decompressXpressHuffman } from "./lzxpress-huffman";
 import { ByteRange } from "./reader";
@@ -17,6 +18,8 @@ const MAX_UNCOMPRESSED_SIZE: u32 = 64 << 20;
 let inputBuffer = new ArrayBuffer(0);
 let decompressed = new ArrayBuffer(0);
 let data = new ByteRange(0, 0);
+/** Set once decompression succeeded: from then on failure offsets point into the decompressed data. */
+let parsingDecompressed = false;
 
 export function allocInput(length: i32): usize {
   inputBuffer = new ArrayBuffer(length);
@@ -28,8 +31,10 @@ export function parse(length: i32): i32 {
   const base = changetype<usize>(inputBuffer);
   const file = new ByteRange(base, min<i32>(length, inputBuffer.byteLength));
   data = file;
+  parsingDecompressed = false;
   if (file.length >= 4 && (load<u32>(base) & 0x00ffffff) == MAM_SIGNATURE) {
     if (!decompressMam(file)) return 1;
+    parsingDecompressed = true;
   }
   return parseScca(data) ? 0 : 1;
 }
@@ -58,7 +63,7 @@ function decompressMam(file: ByteRange): bool {
 }
 
 export function isCompressed(): i32 {
-  return data.base != changetype<usize>(inputBuffer) ? 1 : 0;
+  return parsingDecompressed ? 1 : 0;
 }
 
 export function dataPtr(): usize {
