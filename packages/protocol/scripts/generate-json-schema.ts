@@ -8,7 +8,7 @@ const files = renderJsonSchemas();
 
 await mkdir(schemaDir, { recursive: true });
 for (const existing of await readdir(schemaDir)) {
-  if (existing.endsWith(".json") && !(existing in files)) await rm(new URL(existing, `file://${schemaDir}`));
+  if (existing.endsWith(".json") && !(existing in files)) await rm(`${schemaDir}${existing}`);
 }
 for (const [name, text] of Object.entries(files)) await writeFile(`${schemaDir}${name}`, text);
 console.log(`wrote ${Object.keys(files).length} JSON Schema files to ${schemaDir}`);

@@ -8,7 +8,7 @@ export function caFingerprintFromDer(der: Uint8Array): Promise<string> {
 }
 
 /** Fingerprint of the first CERTIFICATE block of a PEM text. */
-export function caFingerprintFromPem(pem: string): Promise<string> {
+export async function caFingerprintFromPem(pem: string): Promise<string> {
   const match = /-----BEGIN CERTIFICATE-----([\s\S]*?)-----END CERTIFICATE-----/.exec(pem);
   if (!match?.[1]) throw new ProtocolError("invalid-encoding", "no PEM CERTIFICATE block found");
   return caFingerprintFromDer(base64ToBytes(match[1].replace(/\s+/g, "")));
