@@ -1,0 +1,113 @@
+// Value decoders shared by the LNK and REGF wrappers. Web-standard APIs only.
+
+const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n;
+
+/** FILETIME (100 ns ticks since 1601) as ISO 8601 with all 7 fractional digits; null for 0. */
+export function filetimeToIso(ticks: bigint): string | null {
+  if (ticks === 0n) return null;
+  const sinceUnix = ticks - FILETIME_UNIX_EPOCH;
+  const wholeSeconds = sinceUnix >= 0n ? sinceUnix / 10_000_000n : -((-sinceUnix + 9_999_999n) / 10_000_000n);
+  const fraction = sinceUnix - wholeSeconds * 10_000_000n;
+  const date = new Date(Number(wholeSeconds) * 1000);
+  if (Number.isNaN(date.getTime())) return null;
+  return `${date.toISOString().slice(0, 19)}.${fraction.toString().padStart(7, "0")}Z`;
+}
+
+export function filetimeFromWords(low: number, high: number): bigint {
+  return (BigInt(high >>> 0) << 32n) | BigInt(low >>> 0);
+}
+
+/** MS-DOS date (low 16 bits) and time (high 16 bits), local time of the writer; null when unset or invalid. */
+export function fatDateTimeToIso(packed: number): string | null {
+  const date = packed & 0xffff;
+  const time = packed >>> 16;
+  const day = date & 31;
+  const month = (date >>> 5) & 15;
+  const year = (date >>> 9) + 1980;
+  const seconds = (time & 31) * 2;
+  const minutes = (time >>> 5) & 63;
+  const hours = time >>> 11;
+  if (date === 0 || day === 0 || month === 0 || month > 12 || hours > 23 || minutes > 59 || seconds > 59) return null;
+  const two = (n: number) => n.toString().padStart(2, "0");
+  return `${year}-${two(month)}-${two(day)}T${two(hours)}:${two(minutes)}:${two(seconds)}`;
+}
+
+/** GUID in its registry text form (lower case, no braces): first three groups little-endian. */
+export function guidAt(bytes: Uint8Array, offset: number): string {
+  const hex = (from: number, to: number, reverse: boolean) => {
+    const part = Array.from(bytes.subarray(offset + from, offset + to), (b) => b.toString(16).padStart(2, "0"));
+    return (reverse ? part.reverse() : part).join("");
+  };
+  return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10, false)}-${hex(10, 16, false)}`;
+}
+
+/**
+ * UTF-16LE without replacement: unpaired surrogates are evidence (e.g. crafted file names), so they are kept
+ * as lone code units instead of becoming U+FFFD as TextDecoder would make them.
+ */
+export function utf16At(bytes: Uint8Array, offset: number, byteLength: number): string {
+  const units = byteLength >>> 1;
+  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, units * 2);
+  let text = "";
+  const chunk: number[] = [];
+  for (let i = 0; i < units; i++) {
+    chunk.push(view.getUint16(i * 2, true));
+    if (chunk.length === 4096) {
+      text += String.fromCharCode(...chunk);
+      chunk.length = 0;
+    }
+  }
+  return text + String.fromCharCode(...chunk);
+}
+
+const ansiDecoder = new TextDecoder("windows-1252");
+
+/** 8-bit text in the writer's code page; Windows-1252 is assumed because the code page is not recorded. */
+export function ansiAt(bytes: Uint8Array, offset: number, byteLength: number): string {
+  return ansiDecoder.decode(bytes.subarray(offset, offset + byteLength));
+}
+
+export function hexAt(bytes: Uint8Array, offset: number, byteLength: number): string {
+  return Array.from(bytes.subarray(offset, offset + byteLength), (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
+/**
+ * Inputs accepted by the LNK and REGF parsers: bytes, a Blob/File, a stream of pieces, or a random-access
+ * reader `{ size, read(offset, length) }` (the same shape as the EVTX/Prefetch readers use).
+ */
+export type ByteInput =
+  | Uint8Array
+  | { arrayBuffer(): Promise<ArrayBuffer> }
+  | { size: number; read(offset: number, length: number): Promise<Uint8Array> }
+  | AsyncIterable<Uint8Array>;
+
+const READ_BLOCK = 4 * 1024 * 1024;
+
+/** Both formats address their structures by absolute offset, so the parsers need the whole file at once. */
+export async function readAllBytes(source: ByteInput): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  if ("read" in source && typeof source.read === "function") {
+    const whole = new Uint8Array(source.size);
+    for (let offset = 0; offset < source.size; offset += READ_BLOCK) {
+      const wanted = Math.min(READ_BLOCK, source.size - offset);
+      const block = (await source.read(offset, wanted)).subarray(0, wanted);
+      whole.set(block, offset);
+      if (block.length < wanted) return whole.subarray(0, offset + block.length);
+    }
+    return whole;
+  }
+  if ("arrayBuffer" in source) return new Uint8Array(await source.arrayBuffer());
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of source as AsyncIterable<Uint8Array>) {
+    chunks.push(chunk);
+    total += chunk.length;
+  }
+  const joined = new Uint8Array(total);
+  let at = 0;
+  for (const chunk of chunks) {
+    joined.set(chunk, at);
+    at += chunk.length;
+  }
+  return joined;
+}
