@@ -10,19 +10,35 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
 
+/** A client inside `db.$transaction(async (tx) => …)`. */
+export type DbTransaction = Omit<Db, "$connect" | "$disconnect" | "$on" | "$transaction" | "$extends">;
+
+const providers = new WeakMap<object, "sqlite" | "postgresql">();
+
+/** Which database a client created by createDb talks to. */
+export function providerOfDb(db: Db): "sqlite" | "postgresql" {
+  const provider = providers.get(db);
+  if (!provider) throw new Error("providerOfDb: this client was not created by createDb");
+  return provider;
+}
+
 export async function createDb(url: string): Promise<Db> {
   if (isPostgresUrl(url)) {
     const [{ PrismaClient: PostgresClient }, { PrismaPg }] = await Promise.all([
       import("./generated/postgresql/client.ts"),
       import("@prisma/adapter-pg"),
     ]);
-    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+    const db = new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) }) as unknown as Db;
+    providers.set(db, "postgresql");
+    return db;
   }
   const [{ PrismaClient: SqliteClient }, { PrismaBetterSqlite3 }] = await Promise.all([
     import("./generated/sqlite/client.ts"),
     import("@prisma/adapter-better-sqlite3"),
   ]);
-  return new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: url.replace(/^file:/, "") }) });
+  const db = new SqliteClient({ adapter: new PrismaBetterSqlite3({ url: url.replace(/^file:/, "") }) });
+  providers.set(db, "sqlite");
+  return db;
 }
 
 let processDb: Promise<Db> | undefined;

@@ -1,9 +1,69 @@
-import type { LinksFunction } from "@remix-run/node";
-import { Links, Meta, Outlet, Scripts, ScrollRestoration } from "@remix-run/react";
+import type { LinksFunction, LoaderFunctionArgs, MetaFunction } from "@remix-run/node";
+import { Form, isRouteErrorResponse, Link, Links, Meta, NavLink, Outlet, Scripts, ScrollRestoration, useRouteError, useRouteLoaderData } from "@remix-run/react";
 import type { ReactNode } from "react";
+import { optionalUser } from "./lib/auth.server.ts";
 import stylesHref from "./styles/app.css?url";
 
 export const links: LinksFunction = () => [{ rel: "stylesheet", href: stylesHref }];
+export const meta: MetaFunction = () => [{ title: "Corvid" }];
+
+export async function loader({ request }: LoaderFunctionArgs) {
+  const auth = await optionalUser(request);
+  if (!auth) return { viewer: null };
+  return {
+    viewer: {
+      email: auth.user.email,
+      role: auth.user.role,
+      organizationName: auth.organization.name,
+      csrfToken: auth.csrfToken,
+    },
+  };
+}
+
+const NAV_ITEMS = [
+  { to: "/assets", label: "Assets" },
+  { to: "/cases", label: "Cases" },
+  { to: "/deployment", label: "Deployment" },
+  { to: "/users", label: "Users" },
+  { to: "/audit", label: "Audit" },
+  { to: "/settings", label: "Settings" },
+] as const;
+
+function Header() {
+  const data = useRouteLoaderData<typeof loader>("root");
+  const viewer = data?.viewer;
+  return (
+    <header className="topbar">
+      <Link to="/" className="brand">
+        Corvid
+      </Link>
+      {viewer ? (
+        <>
+          <nav aria-label="Main">
+            {NAV_ITEMS.map((item) => (
+              <NavLink key={item.to} to={item.to}>
+                {item.label}
+              </NavLink>
+            ))}
+          </nav>
+          <div className="account">
+            <span data-testid="current-user">
+              {viewer.email} ({viewer.role}) · {viewer.organizationName}
+            </span>
+            <Link to="/account/2fa">2FA</Link>
+            <Link to="/account/password">Password</Link>
+            <Form method="post" action="/logout">
+              <input type="hidden" name="csrf" value={viewer.csrfToken} />
+              <button type="submit" className="link">
+                Log out
+              </button>
+            </Form>
+          </div>
+        </>
+      ) : null}
+    </header>
+  );
+}
 
 export function Layout({ children }: { children: ReactNode }) {
   return (
@@ -15,7 +75,8 @@ export function Layout({ children }: { children: ReactNode }) {
         <Links />
       </head>
       <body>
-        {children}
+        <Header />
+        <main>{children}</main>
         <ScrollRestoration />
         <Scripts />
       </body>
@@ -25,4 +86,19 @@ export function Layout({ children }: { children: ReactNode }) {
 
 export default function App() {
   return <Outlet />;
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  const title = isRouteErrorResponse(error) ? `${error.status} ${error.statusText}` : "Something went wrong";
+  const message = isRouteErrorResponse(error) ? (typeof error.data === "string" ? error.data : JSON.stringify(error.data)) : "The console hit an unexpected error. It has been logged on the server.";
+  return (
+    <section className="error" role="alert">
+      <h1>{title}</h1>
+      <p>{message}</p>
+      <p>
+        <Link to="/">Back to the start page</Link>
+      </p>
+    </section>
+  );
 }

@@ -346,6 +346,9 @@ CREATE INDEX "Evidence_taskId_idx" ON "Evidence"("taskId");
 CREATE INDEX "Evidence_sha256_idx" ON "Evidence"("sha256");
 
 -- CreateIndex
+CREATE UNIQUE INDEX "AuditLog_prevHash_key" ON "AuditLog"("prevHash");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "AuditLog_hash_key" ON "AuditLog"("hash");
 
 -- CreateIndex

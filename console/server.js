@@ -1,0 +1,112 @@
+// Production server: apply migrations, serve the Remix build with Express over HTTP or HTTPS
+// (own CA, generated on first use), and run first start on an empty database.
+//   HOST (default 127.0.0.1), PORT (default 3000), CORVID_DATA_DIR, DATABASE_URL,
+//   CORVID_TLS=1 to serve HTTPS, CORVID_TLS_HOSTNAMES (extra names for the certificate),
+//   CORVID_PUBLIC_URL (base URL printed in links), CORVID_ADMIN_EMAIL (first administrator).
+import { execFileSync } from "node:child_process";
+import { X509Certificate } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import http from "node:http";
+import https from "node:https";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createRequestHandler } from "@remix-run/express";
+import express from "express";
+import { resolveDataDir, resolveDatabaseUrl } from "./db/config.js";
+import { migrate } from "./db/migrator.js";
+
+const consoleDir = path.dirname(fileURLToPath(import.meta.url));
+
+function fail(message) {
+  console.error(`corvid: ${message}`);
+  process.exit(1);
+}
+
+/** Certificate authority + server certificate in <data>/tls, made with the openssl command. */
+function ensureTlsFiles(tlsDir, hostnames) {
+  const files = { caCert: "ca.crt", caKey: "ca.key", cert: "server.crt", key: "server.key" };
+  const paths = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, path.join(tlsDir, f)]));
+  if (!Object.values(paths).every((p) => existsSync(p))) {
+    mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
+    const openssl = (...args) => execFileSync("openssl", args, { cwd: tlsDir, stdio: ["ignore", "ignore", "pipe"] });
+    const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+    try {
+      openssl("req", "-x509", ...ecKey, "-keyout", files.caKey, "-out", files.caCert, "-days", "3650", "-subj", "/CN=Corvid console CA",
+        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+      openssl("req", ...ecKey, "-keyout", files.key, "-out", "server.csr", "-subj", `/CN=${hostnames[0]}`);
+      const altNames = hostnames.map((h) => (/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(",");
+      writeFileSync(path.join(tlsDir, "server.ext"), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${altNames}\n`);
+      openssl("x509", "-req", "-in", "server.csr", "-CA", files.caCert, "-CAkey", files.caKey, "-CAcreateserial", "-out", files.cert, "-days", "825", "-extfile", "server.ext");
+    } catch (error) {
+      if (error.code === "ENOENT") fail("CORVID_TLS=1 needs the `openssl` command to create the console's CA (install openssl) or put ca.crt, ca.key, server.crt, server.key into " + tlsDir);
+      fail(`could not create TLS certificates: ${error.stderr?.toString() || error.message}`);
+    }
+  }
+  const caPem = readFileSync(paths.caCert, "utf8");
+  // What responders pin: SHA-256 of the CA certificate's DER bytes, lower-case hex.
+  const caFingerprint = new X509Certificate(caPem).fingerprint256.replaceAll(":", "").toLowerCase();
+  return { key: readFileSync(paths.key), cert: readFileSync(paths.cert), ca: caPem, caFingerprint };
+}
+
+async function main() {
+  const host = process.env.HOST || "127.0.0.1";
+  const port = Number(process.env.PORT ?? 3000);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a number from 0 to 65535, got ${process.env.PORT}`);
+  const dataDir = resolveDataDir(process.env);
+  mkdirSync(dataDir, { recursive: true });
+  process.env.CORVID_DATA_DIR = dataDir;
+  const databaseUrl = resolveDatabaseUrl(process.env);
+  process.env.DATABASE_URL = databaseUrl;
+
+  const migration = await migrate({ url: databaseUrl });
+  if (migration.applied.length > 0) console.log(`corvid: applied ${migration.applied.length} migration(s) to the ${migration.provider} database`);
+
+  const tlsEnabled = /^(1|true|on|yes)$/i.test(process.env.CORVID_TLS ?? "");
+  let tls = null;
+  if (tlsEnabled) {
+    const extra = (process.env.CORVID_TLS_HOSTNAMES ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+    const names = [...new Set([...(host === "0.0.0.0" || host === "::" ? [] : [host]), "localhost", "127.0.0.1", ...extra])];
+    tls = ensureTlsFiles(path.join(dataDir, "tls"), names);
+    process.env.CORVID_CA_FINGERPRINT = tls.caFingerprint;
+  }
+
+  const buildPath = path.join(consoleDir, "build/server/index.js");
+  if (!existsSync(buildPath)) fail("no build found: run `npm run build -w @corvid/console` first");
+  const build = await import(buildPath);
+
+  const app = express();
+  app.disable("x-powered-by");
+  app.use("/assets", express.static(path.join(consoleDir, "build/client/assets"), { immutable: true, maxAge: "1y" }));
+  app.use(express.static(path.join(consoleDir, "build/client"), { maxAge: "1h" }));
+  app.use((req, _res, next) => {
+    // The only trustworthy client address is the socket's; always overwrite what the client sent.
+    req.headers["x-corvid-client-ip"] = req.socket.remoteAddress ?? "unknown";
+    next();
+  });
+  app.all("*", createRequestHandler({ build }));
+
+  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, app) : http.createServer(app);
+  await new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, resolve);
+  });
+  const actualPort = server.address().port;
+  const scheme = tls ? "https" : "http";
+  const displayHost = host === "0.0.0.0" || host === "::" ? "127.0.0.1" : host.includes(":") ? `[${host}]` : host;
+  const publicUrl = (process.env.CORVID_PUBLIC_URL || `${scheme}://${displayHost}:${actualPort}`).replace(/\/+$/, "");
+
+  const banner = await build.entry.module.runFirstStart({ publicUrl, adminEmail: process.env.CORVID_ADMIN_EMAIL || "admin@corvid.local" });
+  if (banner) console.log(banner);
+  console.log(`corvid: console listening on ${scheme}://${displayHost}:${actualPort} (data: ${dataDir}, database: ${migration.provider})`);
+  if (tls) console.log(`corvid: CA fingerprint (sha256) ${tls.caFingerprint}; CA certificate ${path.join(dataDir, "tls", "ca.crt")}`);
+  console.log(`corvid: log in at ${publicUrl}/login`);
+
+  const shutdown = () => {
+    server.close(() => process.exit(0));
+    server.closeAllConnections();
+  };
+  process.once("SIGTERM", shutdown);
+  process.once("SIGINT", shutdown);
+}
+
+main().catch((error) => fail(error instanceof Error ? (error.stack ?? error.message) : String(error)));
