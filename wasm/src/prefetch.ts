@@ -59,11 +59,8 @@ interface PrefetchExports {
   errorHave(): number;
 }
 
+/** Table word meaning "absent" (a version 17 metric has no file reference). */
 const NONE = 0xffffffff;
-const HEADER_WORDS = 12;
-const METRIC_WORDS = 4;
-const STRING_WORDS = 2;
-const VOLUME_WORDS = 7;
 const FILETIME_UNIX_EPOCH_SECONDS = 11_644_473_600n;
 const utf16 = new TextDecoder("utf-16le");
 
@@ -120,28 +117,25 @@ function readAsString(memory: ArrayBuffer, ptr: number): string {
   return utf16.decode(new Uint8Array(memory, ptr, byteLength));
 }
 
+/** Reads the result table in the order wasm/assembly/prefetch/scca.ts writes it. */
 function readResult(data: DataView, table: DataView, compressed: boolean): PrefetchInfo {
   let cursor = 0;
-  const next = (): number => {
-    const word = table.getUint32(cursor * 4, true);
-    cursor++;
-    return word;
-  };
+  const next = (): number => table.getUint32(4 * cursor++, true);
   const text = (offset: number, chars: number): string =>
     utf16.decode(new Uint8Array(data.buffer, data.byteOffset + offset, chars * 2));
+  const textAt = (): string => text(next(), next());
 
   const version = next();
   const fileSize = next();
   const hash = next();
   const runCount = next();
-  const executableName = text(next(), next());
+  const executableName = textAt();
   const lastRunTimesOffset = next();
   const lastRunTimesCount = next();
   const metricsCount = next();
   const traceChainCount = next();
   const filenameCount = next();
   const volumeCount = next();
-  cursor = HEADER_WORDS;
 
   const lastRunTimes: string[] = [];
   for (let i = 0; i < lastRunTimesCount; i++) {
@@ -151,35 +145,30 @@ function readResult(data: DataView, table: DataView, compressed: boolean): Prefe
 
   const fileMetrics: PrefetchFileMetric[] = new Array(metricsCount);
   for (let i = 0; i < metricsCount; i++) {
-    const filename = text(next(), next());
+    const filename = textAt();
     const referenceOffset = next();
-    fileMetrics[i] = {
-      filename,
-      fileReference: referenceOffset === NONE ? null : fileReferenceAt(data, referenceOffset),
-      flags: next(),
-    };
+    const fileReference = referenceOffset === NONE ? null : fileReferenceAt(data, referenceOffset);
+    fileMetrics[i] = { filename, fileReference, flags: next() };
   }
-  cursor = HEADER_WORDS + metricsCount * METRIC_WORDS;
 
   const filenames: string[] = new Array(filenameCount);
-  for (let i = 0; i < filenameCount; i++) filenames[i] = text(next(), next());
+  for (let i = 0; i < filenameCount; i++) filenames[i] = textAt();
 
-  const volumeWords: number[][] = [];
-  for (let i = 0; i < volumeCount; i++) volumeWords.push(Array.from({ length: VOLUME_WORDS }, next));
-  cursor = HEADER_WORDS + metricsCount * METRIC_WORDS + filenameCount * STRING_WORDS + volumeCount * VOLUME_WORDS;
-
-  const volumes = volumeWords.map(([pathOffset = 0, pathChars = 0, creationOffset = 0, serialNumber = 0, refsOffset = 0, refsCount = 0, directoryCount = 0]) => {
-    const fileReferences: FileReference[] = new Array(refsCount);
-    for (let r = 0; r < refsCount; r++) fileReferences[r] = fileReferenceAt(data, refsOffset + r * 8);
-    const directories: string[] = new Array(directoryCount);
-    for (let d = 0; d < directoryCount; d++) directories[d] = text(next(), next());
-    return {
-      devicePath: text(pathOffset, pathChars),
-      serialNumber,
-      creationTime: filetimeToIso(data.getBigUint64(creationOffset, true)),
-      fileReferences,
-      directories,
-    };
+  const volumes: PrefetchVolume[] = [];
+  const directoryCounts: number[] = [];
+  for (let i = 0; i < volumeCount; i++) {
+    const devicePath = textAt();
+    const creationTime = filetimeToIso(data.getBigUint64(next(), true));
+    const serialNumber = next();
+    const referencesOffset = next();
+    const fileReferences: FileReference[] = new Array(next());
+    for (let r = 0; r < fileReferences.length; r++) fileReferences[r] = fileReferenceAt(data, referencesOffset + r * 8);
+    directoryCounts.push(next());
+    volumes.push({ devicePath, serialNumber, creationTime, fileReferences, directories: [] });
+  }
+  // Directory strings follow all volume entries, grouped by volume.
+  volumes.forEach((volume, i) => {
+    for (let d = 0; d < (directoryCounts[i] ?? 0); d++) volume.directories.push(textAt());
   });
 
   return {
