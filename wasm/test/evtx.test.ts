@@ -1,0 +1,196 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync, readdirSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ParseError } from "../src/errors.ts";
+import { parseEvtx } from "../src/evtx.ts";
+import { collect, corpora, eventRecordId, samples, snapshotBody, splitConcatenatedJson } from "./evtx-corpus.ts";
+
+const omer = resolve(samples, "omerbenamram-evtx");
+
+interface ExpectedFile {
+  sample: string;
+  record_counts?: { ok: number; err: number };
+  iterated_records_including_errors?: number;
+  error_message_for_bad_records?: string;
+  snapshots?: { file: string; record_selector: string }[];
+}
+const expectedFiles: ExpectedFile[] = readdirSync(join(omer, "expected")).map(
+  (name) => JSON.parse(readFileSync(join(omer, "expected", name), "utf8")) as ExpectedFile,
+);
+
+describe("evtx: omerbenamram/evtx record counts", () => {
+  for (const expected of expectedFiles.filter((e) => e.record_counts)) {
+    it(`${expected.sample}: ${expected.record_counts!.ok} ok / ${expected.record_counts!.err} err in json, xml and object`, async () => {
+      for (const format of ["json", "xml", "object"] as const) {
+        const { items, summary } = await collect(join(omer, expected.sample), { format });
+        expect(items.filter((i) => i.ok).length).toBe(expected.record_counts!.ok);
+        expect(items.filter((i) => !i.ok).length).toBe(expected.record_counts!.err);
+        expect(summary.records).toBe(expected.record_counts!.ok);
+      }
+    });
+  }
+
+  it("sample-with-zero-data-size-event.evtx: 336 items, the bad record is a typed ParseError about its size", async () => {
+    const expected = expectedFiles.find((e) => e.sample === "sample-with-zero-data-size-event.evtx")!;
+    const { items } = await collect(join(omer, expected.sample));
+    expect(items.length).toBe(expected.iterated_records_including_errors);
+    const failures = items.filter((i) => !i.ok);
+    expect(failures.length).toBe(1);
+    const error = failures[0]!.ok ? undefined : failures[0]!.error;
+    expect(error).toBeInstanceOf(ParseError);
+    expect(error).toMatchObject({ format: "evtx", structure: "record header", reason: "invalid record size" });
+    expect(expected.error_message_for_bad_records).toMatch(/data size.*found `0`/);
+  });
+});
+
+/** The record a snapshot selector names: "first record" or "EventRecordID N" / "record with EventRecordID N". */
+function pickRecord<T>(records: T[], selector: string): T {
+  const id = /EventRecordID (\d+)/.exec(selector);
+  if (!id) return records[0]!;
+  const found = records.find((r) => {
+    const value = typeof r === "string" ? /<EventRecordID>(\d+)</.exec(r)?.[1] : eventRecordId(r);
+    return Number(value) === Number(id[1]);
+  });
+  if (!found) throw new Error(`no record for ${selector}`);
+  return found;
+}
+
+describe("evtx: omerbenamram/evtx record snapshots", () => {
+  for (const expected of expectedFiles) {
+    for (const snapshot of expected.snapshots ?? []) {
+      it(`${expected.sample}: ${snapshot.file} (${snapshot.record_selector})`, async () => {
+        const body = snapshotBody(join("snapshots", snapshot.file.replace(/^snapshots\//, "")));
+        if (body.startsWith("<?xml")) {
+          const { items } = await collect(join(omer, expected.sample), { format: "xml" });
+          const records = items.flatMap((i) => (i.ok ? [i.record] : []));
+          expect(pickRecord(records, snapshot.record_selector).trim()).toBe(body);
+        } else {
+          const separateAttributes = /separate_json_attributes/.test(snapshot.record_selector) || /"Event_attributes"/.test(body);
+          const { items } = await collect(join(omer, expected.sample), { format: "object", separateAttributes });
+          const records = items.flatMap((i) => (i.ok ? [i.record] : []));
+          expect(pickRecord(records, snapshot.record_selector)).toStrictEqual(JSON.parse(body));
+        }
+      });
+    }
+  }
+});
+
+describe("evtx: plaso truncated file", () => {
+  it("System2.evtx: 194 records in the complete chunks, record 179 as plaso expects, the cut record is an error", async () => {
+    const expected = JSON.parse(readFileSync(join(samples, "plaso/expected/System2.evtx.plaso-expected.json"), "utf8")) as {
+      tests: { counts: { event_data: number }; checks: { index: number; expected: Record<string, string | number> }[] }[];
+    };
+    const test = expected.tests[0]!;
+    const { items } = await collect(join(samples, "plaso/System2.evtx"), { format: "object" });
+    // libevtx (plaso) reads whole 64 KiB chunks only; Corvid also recovers the records of the cut last chunk.
+    const complete = items.filter((i) => i.ok && i.chunk < 2);
+    expect(complete.length).toBe(test.counts.event_data);
+    for (const check of test.checks) {
+      const item = complete[check.index]!;
+      if (!item.ok) throw new Error("expected a record");
+      const system = (item.record.Event as { System: Record<string, unknown> }).System;
+      expect(item.recordId).toBe(check.expected.record_number);
+      expect(system.EventID).toBe(check.expected.event_identifier);
+      expect(item.timestamp).toBe(String(check.expected.written_time).replace("+00:00", "Z"));
+    }
+    const failures = items.filter((i) => !i.ok);
+    expect(failures.map((f) => !f.ok && f.error.reason)).toEqual(["record runs past the end of the chunk"]);
+  });
+});
+
+describe("evtx: chainsaw security_sample.evtx", () => {
+  it("every 4624 event chainsaw prints (separate attributes JSON) is rendered identically", async () => {
+    const expectedEvents = JSON.parse(readFileSync(join(samples, "chainsaw/evtx/clo_search_qj_simple_string.txt"), "utf8")) as unknown[];
+    const { items } = await collect(join(samples, "chainsaw/evtx/security_sample.evtx"), { format: "object", separateAttributes: true });
+    const byId = new Map(items.flatMap((i) => (i.ok ? [[eventRecordId(i.record), i.record] as const] : [])));
+    expect(expectedEvents.length).toBeGreaterThan(0);
+    for (const event of expectedEvents) expect(byId.get(eventRecordId(event))).toStrictEqual(event);
+  });
+});
+
+/** The Sigma regression .json files come from other EVTX dumpers: strings there are right-trimmed, times cut to µs. */
+function normalizeDump(value: unknown): unknown {
+  if (typeof value === "string") return value.trimEnd().replace(/^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6})\d*Z$/, "$1Z");
+  if (Array.isArray(value)) return value.map(normalizeDump);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalizeDump(v)]));
+  return value;
+}
+
+/**
+ * Events whose .json was edited by hand upstream; evtxexport reads the .evtx exactly as Corvid does.
+ * Each entry restores the value stored in the .evtx.
+ */
+const HAND_EDITED_DUMPS: Record<string, (event: { Event: { EventData: Record<string, unknown> } }) => void> = {
+  // evtxexport: "String: 22 : C:\Windows\Explorer.EXE"; the .json says Explorer.exe.
+  "ad691d92-15f2-4181-9aa4-723c74f9ddc3.json": (event) => {
+    event.Event.EventData.ParentCommandLine = "C:\\Windows\\Explorer.EXE";
+  },
+};
+
+describe("evtx: Sigma regression events", () => {
+  const files = execFileSync("find", [join(corpora, "sigma-regression"), "-name", "*.evtx"]).toString().trim().split("\n");
+  it(`all ${files.length} files: every event of the .json equals Corvid's JSON of the .evtx`, async () => {
+    let compared = 0;
+    for (const file of files) {
+      const jsonFile = file.replace(/\.evtx$/, ".json");
+      const expectedEvents = splitConcatenatedJson(readFileSync(jsonFile, "utf8"));
+      const restore = HAND_EDITED_DUMPS[jsonFile.slice(jsonFile.lastIndexOf("/") + 1)];
+      if (restore) for (const event of expectedEvents) restore(event as Parameters<typeof restore>[0]);
+      const { items, summary } = await collect(file, { format: "object" });
+      expect(summary.errors, file).toBe(0);
+      const byId = new Map(items.flatMap((i) => (i.ok ? [[eventRecordId(i.record), i.record] as const] : [])));
+      for (const event of expectedEvents) {
+        expect(normalizeDump(byId.get(eventRecordId(event))), file).toStrictEqual(normalizeDump(event));
+        compared++;
+      }
+    }
+    expect(compared).toBeGreaterThanOrEqual(files.length);
+  });
+});
+
+describe("evtx: bad input", () => {
+  it("a file that is not EVTX fails with one typed ParseError", async () => {
+    const { items, summary } = await collect(new Uint8Array(200_000).fill(0x41));
+    expect(items.length).toBe(2);
+    for (const item of items) {
+      expect(item.ok).toBe(false);
+      if (!item.ok) expect(item.error).toBeInstanceOf(ParseError);
+    }
+    expect(summary.records).toBe(0);
+  });
+
+  it("empty and too-short inputs fail with a short-read ParseError", async () => {
+    for (const bytes of [new Uint8Array(0), readFileSync(join(omer, "security.evtx")).subarray(0, 100)]) {
+      const { items } = await collect(bytes);
+      expect(items.length).toBe(1);
+      const item = items[0]!;
+      if (item.ok) throw new Error("expected an error");
+      expect(item.error).toMatchObject({ format: "evtx", structure: "file header", need: 128, have: bytes.length });
+    }
+  });
+
+  it("strict checksums turn CRC mismatches into chunk errors instead of warnings", async () => {
+    const lenient = await collect(join(omer, "Application_no_crc32.evtx"));
+    expect(lenient.summary.warnings.length).toBeGreaterThan(0);
+    const strict = await collect(join(omer, "Application_no_crc32.evtx"), { strictChecksums: true });
+    expect(strict.summary.records).toBe(0);
+    const failure = strict.items.find((i) => !i.ok);
+    expect(failure && !failure.ok && failure.error.reason).toMatch(/checksum mismatch/);
+  });
+
+  it("streams from an async iterable and a random-access reader give the same records as a buffer", async () => {
+    const bytes = readFileSync(join(omer, "security.evtx"));
+    const whole = await collect(bytes);
+    async function* pieces() {
+      for (let i = 0; i < bytes.length; i += 7_777) yield bytes.subarray(i, i + 7_777);
+    }
+    const reader = { size: bytes.length, read: async (offset: number, length: number) => bytes.slice(offset, offset + length) };
+    for (const source of [pieces(), reader]) {
+      const stream = parseEvtx(source);
+      const records: string[] = [];
+      for await (const item of stream) if (item.ok) records.push(item.record);
+      expect(records).toEqual(whole.items.flatMap((i) => (i.ok ? [i.record] : [])));
+    }
+  });
+});
