@@ -1,0 +1,479 @@
+import { parseCondition, resolveCondition, type ConditionNode } from "./condition.ts";
+import { SigmaCompileError } from "./errors.ts";
+import type { FieldText, SigmaEvent } from "./event.ts";
+import { compileCidr } from "./ip.ts";
+import {
+  compilePattern,
+  literalPattern,
+  lowerCasePattern,
+  parseSigmaString,
+  patternLiteral,
+  windash,
+  withPosition,
+  type Pattern,
+  type TextTest,
+} from "./pattern.ts";
+
+export type EventPredicate = (event: SigmaEvent) => boolean;
+
+export interface CompileOptions {
+  /** Values for `%name%` placeholders used with the `expand` modifier. */
+  placeholders?: Readonly<Record<string, readonly string[]>>;
+}
+
+const TRANSFORMS = new Set(["windash", "base64", "base64offset", "utf16le", "utf16be", "utf16", "wide", "expand"]);
+const POSITIONS = new Set(["contains", "startswith", "endswith"]);
+const COMPARISONS = new Set(["gt", "gte", "lt", "lte"]);
+const TIME_PARTS = new Set(["minute", "hour", "day", "week", "month", "year"]);
+const REGEX_FLAGS = new Set(["i", "m", "s"]);
+const FLAGS = new Set(["all", "cased", "neq"]);
+const SPECIAL = new Set(["re", "cidr", "exists", "fieldref"]);
+
+interface Modifiers {
+  transforms: string[];
+  position?: "contains" | "startswith" | "endswith";
+  special?: "re" | "cidr" | "exists" | "fieldref";
+  comparison?: "gt" | "gte" | "lt" | "lte";
+  timePart?: string;
+  regexFlags: string;
+  all: boolean;
+  cased: boolean;
+  neq: boolean;
+}
+
+function parseModifiers(names: string[], path: (string | number)[]): Modifiers {
+  const modifiers: Modifiers = { transforms: [], regexFlags: "", all: false, cased: false, neq: false };
+  for (const name of names) {
+    const fail = (reason: string): never => {
+      throw new SigmaCompileError(path, reason);
+    };
+    if (TRANSFORMS.has(name)) modifiers.transforms.push(name);
+    else if (POSITIONS.has(name)) {
+      if (modifiers.position) fail(`modifiers "${modifiers.position}" and "${name}" exclude each other`);
+      modifiers.position = name as Modifiers["position"];
+    } else if (SPECIAL.has(name)) {
+      if (modifiers.special) fail(`modifiers "${modifiers.special}" and "${name}" exclude each other`);
+      modifiers.special = name as Modifiers["special"];
+    } else if (COMPARISONS.has(name)) {
+      if (modifiers.comparison) fail(`modifiers "${modifiers.comparison}" and "${name}" exclude each other`);
+      modifiers.comparison = name as Modifiers["comparison"];
+    } else if (TIME_PARTS.has(name)) modifiers.timePart = name;
+    else if (REGEX_FLAGS.has(name) && modifiers.special === "re") modifiers.regexFlags += name;
+    else if (FLAGS.has(name)) modifiers[name as "all" | "cased" | "neq"] = true;
+    else fail(`unknown value modifier "${name}"`);
+  }
+  if (modifiers.special === "re" && (modifiers.position || modifiers.transforms.length > 0)) {
+    throw new SigmaCompileError(path, `"re" cannot be combined with ${modifiers.position ?? modifiers.transforms.join(", ")}`);
+  }
+  if ((modifiers.special === "cidr" || modifiers.special === "exists") && (modifiers.position || modifiers.transforms.length > 0)) {
+    throw new SigmaCompileError(path, `"${modifiers.special}" cannot be combined with other value modifiers`);
+  }
+  return modifiers;
+}
+
+/* ---------- value transformations (encodings, windash, placeholders) ---------- */
+
+type Intermediate = { pattern: Pattern } | { bytes: Uint8Array };
+
+function requireLiteral(value: Intermediate, modifier: string, path: (string | number)[]): string | Uint8Array {
+  if ("bytes" in value) return value.bytes;
+  const literal = patternLiteral(value.pattern);
+  if (literal === undefined) throw new SigmaCompileError(path, `"${modifier}" cannot encode a value containing wildcards`);
+  return literal;
+}
+
+function utf8(text: string | Uint8Array): Uint8Array {
+  return typeof text === "string" ? new TextEncoder().encode(text) : text;
+}
+
+function utf16(text: string, littleEndian: boolean, byteOrderMark: boolean): Uint8Array {
+  const units = (byteOrderMark ? "\ufeff" : "") + text;
+  const bytes = new Uint8Array(units.length * 2);
+  for (let i = 0; i < units.length; i++) {
+    const unit = units.charCodeAt(i);
+    bytes[i * 2 + (littleEndian ? 0 : 1)] = unit & 0xff;
+    bytes[i * 2 + (littleEndian ? 1 : 0)] = unit >> 8;
+  }
+  return bytes;
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (const byte of bytes) binary += String.fromCharCode(byte);
+  return btoa(binary);
+}
+
+/**
+ * pySigma's base64offset: the value may start at any of three byte offsets inside a longer base64 string,
+ * so encode it after 0, 1 and 2 padding bytes and keep only the characters that do not depend on the neighbours.
+ */
+export function base64OffsetVariants(bytes: Uint8Array): string[] {
+  const startTrim = [0, 2, 3];
+  const endTrim = [0, 3, 2];
+  const variants: string[] = [];
+  for (let shift = 0; shift < 3; shift++) {
+    const padded = new Uint8Array(shift + bytes.length);
+    padded.fill(0x20, 0, shift);
+    padded.set(bytes, shift);
+    const encoded = base64(padded);
+    const end = endTrim[(bytes.length + shift) % 3]!;
+    variants.push(encoded.slice(startTrim[shift]!, end === 0 ? undefined : encoded.length - end));
+  }
+  return variants;
+}
+
+function expandPlaceholders(raw: string, options: CompileOptions, path: (string | number)[]): string[] {
+  // `\%` keeps a literal percent sign; everything between two unescaped percent signs is a placeholder name.
+  const pieces: (string | { placeholder: string })[] = [];
+  let literal = "";
+  for (let i = 0; i < raw.length; i++) {
+    const char = raw[i]!;
+    if (char === "\\" && raw[i + 1] === "%") {
+      literal += "%";
+      i++;
+    } else if (char === "%") {
+      const close = raw.indexOf("%", i + 1);
+      if (close < 0) {
+        literal += char;
+        continue;
+      }
+      pieces.push(literal, { placeholder: raw.slice(i + 1, close) });
+      literal = "";
+      i = close;
+    } else literal += char;
+  }
+  pieces.push(literal);
+  let results = [""];
+  for (const piece of pieces) {
+    if (typeof piece === "string") {
+      results = results.map((r) => r + piece);
+      continue;
+    }
+    const values = options.placeholders?.[piece.placeholder];
+    if (values === undefined) throw new SigmaCompileError(path, `no values configured for placeholder "%${piece.placeholder}%"`);
+    results = results.flatMap((r) => values.map((v) => r + v));
+  }
+  return results;
+}
+
+function applyTransforms(raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): Pattern[] {
+  const rawTexts = modifiers.transforms.includes("expand") ? expandPlaceholders(String(raw), options, path) : [String(raw)];
+  let values: Intermediate[] = rawTexts.map((text) => ({ pattern: typeof raw === "string" ? parseSigmaString(text) : literalPattern(text) }));
+  for (const transform of modifiers.transforms) {
+    values = values.flatMap((value): Intermediate[] => {
+      switch (transform) {
+        case "expand":
+          return [value];
+        case "windash":
+          return "pattern" in value ? [{ pattern: windash(value.pattern) }] : [value];
+        case "wide":
+        case "utf16le":
+        case "utf16be":
+        case "utf16": {
+          const text = requireLiteral(value, transform, path);
+          if (typeof text !== "string") throw new SigmaCompileError(path, `"${transform}" must come before base64 encodings`);
+          return [{ bytes: utf16(text, transform !== "utf16be", transform === "utf16") }];
+        }
+        case "base64":
+          return [{ pattern: literalPattern(base64(utf8(requireLiteral(value, transform, path)))) }];
+        case "base64offset":
+          return base64OffsetVariants(utf8(requireLiteral(value, transform, path))).map((v) => ({ pattern: literalPattern(v) }));
+        default:
+          throw new SigmaCompileError(path, `unsupported transformation "${transform}"`);
+      }
+    });
+  }
+  return values.map((value) => {
+    if ("pattern" in value) return value.pattern;
+    let binary = "";
+    for (const byte of value.bytes) binary += String.fromCharCode(byte);
+    return literalPattern(binary);
+  });
+}
+
+/* ---------- single values ---------- */
+
+function anyText(text: FieldText | undefined, test: TextTest): boolean {
+  if (text === undefined) return false;
+  if (typeof text === "string") return test(text);
+  for (const item of text) if (test(item)) return true;
+  return false;
+}
+
+function readNumber(raw: unknown, path: (string | number)[], modifier: string): number {
+  const value = typeof raw === "number" ? raw : Number(raw);
+  if (typeof raw === "boolean" || raw === null || raw === "" || !Number.isFinite(value)) {
+    throw new SigmaCompileError(path, `"${modifier}" needs a numeric value, found ${JSON.stringify(raw)}`);
+  }
+  return value;
+}
+
+function timePart(text: string, part: string): number | undefined {
+  const time = Date.parse(text.includes("T") || !/\d \d/.test(text) ? text : text.replace(" ", "T") + (/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? "" : "Z"));
+  if (Number.isNaN(time)) return undefined;
+  const date = new Date(time);
+  switch (part) {
+    case "minute":
+      return date.getUTCMinutes();
+    case "hour":
+      return date.getUTCHours();
+    case "day":
+      return date.getUTCDate();
+    case "month":
+      return date.getUTCMonth() + 1;
+    case "year":
+      return date.getUTCFullYear();
+    default: {
+      const start = Date.UTC(date.getUTCFullYear(), 0, 1);
+      return Math.floor((time - start) / (7 * 86_400_000)) + 1;
+    }
+  }
+}
+
+function compareNumbers(comparison: Modifiers["comparison"], actual: number, expected: number): boolean {
+  switch (comparison) {
+    case "gt":
+      return actual > expected;
+    case "gte":
+      return actual >= expected;
+    case "lt":
+      return actual < expected;
+    case "lte":
+      return actual <= expected;
+    default:
+      return actual === expected;
+  }
+}
+
+/** Compiles one rule value into a test of one field. */
+function compileValue(field: string, raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): EventPredicate {
+  const caseSensitive = modifiers.cased;
+  const read = (event: SigmaEvent, name: string) => (caseSensitive ? event.text(name) : event.lowerText(name));
+
+  if (modifiers.special === "exists") {
+    if (typeof raw !== "boolean") throw new SigmaCompileError(path, `"exists" needs true or false, found ${JSON.stringify(raw)}`);
+    return raw ? (event) => event.has(field) : (event) => !event.has(field);
+  }
+  if (raw === null) {
+    return (event) => {
+      const value = event.value(field);
+      return value === undefined || value === null || value === "";
+    };
+  }
+  if (typeof raw === "object") throw new SigmaCompileError(path, `values must be strings, numbers, booleans or null, found ${JSON.stringify(raw)}`);
+
+  if (modifiers.timePart || modifiers.comparison) {
+    const expected = readNumber(raw, path, modifiers.comparison ?? modifiers.timePart!);
+    const part = modifiers.timePart;
+    const test: TextTest = (text) => {
+      const actual = part ? timePart(text, part) : text.trim() === "" ? Number.NaN : Number(text);
+      return actual !== undefined && !Number.isNaN(actual) && compareNumbers(modifiers.comparison, actual, expected);
+    };
+    return (event) => anyText(event.text(field), test);
+  }
+  if (modifiers.special === "re") {
+    let regExp: RegExp;
+    try {
+      // PCRE allows leading inline flags such as `(?i)`; JavaScript (before ES2025) only takes them as RegExp flags.
+      const inline = /^\(\?([ims]+)\)/.exec(String(raw));
+      const source = inline ? String(raw).slice(inline[0].length) : String(raw);
+      const flags = [...new Set(modifiers.regexFlags + (inline?.[1] ?? ""))].join("");
+      regExp = new RegExp(source, flags);
+    } catch (error) {
+      throw new SigmaCompileError(path, `invalid regular expression ${JSON.stringify(raw)}: ${(error as Error).message}`);
+    }
+    return (event) => anyText(event.text(field), (text) => regExp.test(text));
+  }
+  if (modifiers.special === "cidr") {
+    const inNetwork = compileCidr(String(raw));
+    if (!inNetwork) throw new SigmaCompileError(path, `invalid CIDR block ${JSON.stringify(raw)}`);
+    return (event) => anyText(event.text(field), inNetwork);
+  }
+  if (modifiers.special === "fieldref") {
+    const other = String(raw).toLowerCase();
+    const position = modifiers.position;
+    const compare = (left: string, right: string) =>
+      position === "contains" ? left.includes(right) : position === "startswith" ? left.startsWith(right) : position === "endswith" ? left.endsWith(right) : left === right;
+    return (event) => {
+      const reference = read(event, other);
+      if (reference === undefined) return false;
+      const references = typeof reference === "string" ? [reference] : reference;
+      return anyText(read(event, field), (text) => references.some((r) => compare(text, r)));
+    };
+  }
+
+  const patterns = applyTransforms(raw, modifiers, options, path).map((pattern) => {
+    const positioned = modifiers.position ? withPosition(pattern, modifiers.position) : pattern;
+    return compilePattern(caseSensitive ? positioned : lowerCasePattern(positioned));
+  });
+  const test: TextTest = patterns.length === 1 ? patterns[0]! : (text) => patterns.some((p) => p(text));
+  return (event) => anyText(read(event, field), test);
+}
+
+function keywordPredicate(raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): EventPredicate {
+  if (raw === null || typeof raw === "object") throw new SigmaCompileError(path, `keywords must be strings or numbers, found ${JSON.stringify(raw)}`);
+  if (modifiers.special || modifiers.comparison) throw new SigmaCompileError(path, `keyword searches support only string modifiers`);
+  // A keyword is searched anywhere in the event's values unless the rule anchors it itself.
+  const position = modifiers.position ?? "contains";
+  const tests = applyTransforms(raw, modifiers, options, path).map((pattern) => {
+    const positioned = withPosition(pattern, position);
+    return compilePattern(modifiers.cased ? positioned : lowerCasePattern(positioned));
+  });
+  return (event) => event.keywordTexts(modifiers.cased).some((text) => tests.some((test) => test(text)));
+}
+
+/* ---------- search identifiers ---------- */
+
+export interface CompiledIdentifier {
+  test: EventPredicate;
+  /** For the index: the values the EventID field must equal for this identifier to match, if it constrains it. */
+  eventIds?: ReadonlySet<string>;
+}
+
+function combineAll(predicates: EventPredicate[]): EventPredicate {
+  if (predicates.length === 1) return predicates[0]!;
+  return (event) => {
+    for (const predicate of predicates) if (!predicate(event)) return false;
+    return true;
+  };
+}
+
+function combineAny(predicates: EventPredicate[]): EventPredicate {
+  if (predicates.length === 1) return predicates[0]!;
+  return (event) => {
+    for (const predicate of predicates) if (predicate(event)) return true;
+    return false;
+  };
+}
+
+/** Compiles `Field|mod1|mod2: value(s)`; an empty field name is a keyword search. */
+function compileEntry(key: string, value: unknown, options: CompileOptions, path: (string | number)[]): CompiledIdentifier {
+  const [fieldName = "", ...modifierNames] = key.split("|");
+  const field = fieldName.toLowerCase();
+  const modifiers = parseModifiers(modifierNames.map((m) => m.toLowerCase()), path);
+  const values = Array.isArray(value) ? value : [value];
+  if (values.length === 0) throw new SigmaCompileError(path, "has an empty list of values");
+  if (values.length > 1 && values.includes(null)) throw new SigmaCompileError(path, "null cannot be part of a list of values");
+  const predicates = values.map((raw) => (field === "" ? keywordPredicate(raw, modifiers, options, path) : compileValue(field, raw, modifiers, options, path)));
+  let test = modifiers.all ? combineAll(predicates) : combineAny(predicates);
+  if (modifiers.neq) {
+    const positive = test;
+    test = (event) => !positive(event);
+  }
+  const plainEquality = modifierNames.length === 0 && values.every((v) => typeof v === "number" || (typeof v === "string" && !/[*?]/.test(v)));
+  return field === "eventid" && plainEquality ? { test, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test };
+}
+
+function intersect(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> | undefined {
+  let result: Set<string> | undefined;
+  for (const set of sets) {
+    if (set === undefined) continue;
+    result = result === undefined ? new Set(set) : new Set([...result].filter((v) => set.has(v)));
+  }
+  return result;
+}
+
+function union(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> | undefined {
+  if (sets.length === 0 || sets.some((s) => s === undefined)) return undefined;
+  return new Set(sets.flatMap((s) => [...s!]));
+}
+
+function compileMap(map: Record<string, unknown>, options: CompileOptions, path: (string | number)[]): CompiledIdentifier {
+  const entries = Object.entries(map).map(([key, value]) => compileEntry(key, value, options, [...path, key]));
+  if (entries.length === 0) throw new SigmaCompileError(path, "is an empty map");
+  return { test: combineAll(entries.map((e) => e.test)), eventIds: intersect(entries.map((e) => e.eventIds)) };
+}
+
+export function compileSearchIdentifier(definition: unknown, options: CompileOptions, path: (string | number)[]): CompiledIdentifier {
+  if (Array.isArray(definition)) {
+    if (definition.length === 0) throw new SigmaCompileError(path, "is an empty list");
+    if (definition.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
+      const alternatives = definition.map((item, index) => compileMap(item as Record<string, unknown>, options, [...path, index]));
+      return { test: combineAny(alternatives.map((a) => a.test)), eventIds: union(alternatives.map((a) => a.eventIds)) };
+    }
+    if (definition.some((item) => typeof item === "object" && item !== null)) {
+      throw new SigmaCompileError(path, "mixes keywords and field maps in one list");
+    }
+    return compileEntry("", definition, options, path);
+  }
+  if (typeof definition === "object" && definition !== null) return compileMap(definition as Record<string, unknown>, options, path);
+  if (typeof definition === "string" || typeof definition === "number") return compileEntry("", definition, options, path);
+  throw new SigmaCompileError(path, `a search identifier must be a map or a list, found ${JSON.stringify(definition)}`);
+}
+
+/* ---------- whole detections ---------- */
+
+export interface CompiledDetection {
+  test: EventPredicate;
+  /** Identifiers that matched and count towards the result (not under a `not`); computed only for matches. */
+  matchedIdentifiers(event: SigmaEvent): string[];
+  /** Values of EventID that any match requires, used to index the rule. */
+  eventIds?: ReadonlySet<string>;
+}
+
+function compileCondition(node: ConditionNode, identifiers: ReadonlyMap<string, CompiledIdentifier>): EventPredicate {
+  switch (node.kind) {
+    case "and":
+      return combineAll(node.children.map((c) => compileCondition(c, identifiers)));
+    case "or":
+      return combineAny(node.children.map((c) => compileCondition(c, identifiers)));
+    case "not": {
+      const child = compileCondition(node.child, identifiers);
+      return (event) => !child(event);
+    }
+    case "ref":
+      return identifiers.get(node.name)!.test;
+    case "of":
+      throw new Error("conditions are resolved before compilation");
+  }
+}
+
+function requiredEventIds(node: ConditionNode, identifiers: ReadonlyMap<string, CompiledIdentifier>): ReadonlySet<string> | undefined {
+  switch (node.kind) {
+    case "and":
+      return intersect(node.children.map((c) => requiredEventIds(c, identifiers)));
+    case "or":
+      return union(node.children.map((c) => requiredEventIds(c, identifiers)));
+    case "ref":
+      return identifiers.get(node.name)?.eventIds;
+    default:
+      return undefined;
+  }
+}
+
+function positiveReferences(node: ConditionNode, out: Set<string>): Set<string> {
+  if (node.kind === "and" || node.kind === "or") for (const child of node.children) positiveReferences(child, out);
+  else if (node.kind === "ref") out.add(node.name);
+  return out;
+}
+
+/**
+ * Compiles a detection section (search identifiers + condition or list of conditions).
+ * @param path where the detection sits in the document, for error locations
+ */
+export function compileDetection(
+  searchIdentifiers: Readonly<Record<string, unknown>>,
+  condition: unknown,
+  options: CompileOptions,
+  path: (string | number)[],
+): CompiledDetection {
+  const identifiers = new Map<string, CompiledIdentifier>();
+  for (const [name, definition] of Object.entries(searchIdentifiers)) {
+    identifiers.set(name, compileSearchIdentifier(definition, options, [...path, name]));
+  }
+  const conditions = Array.isArray(condition) ? condition : [condition];
+  if (conditions.length === 0 || conditions.some((c) => typeof c !== "string")) {
+    throw new SigmaCompileError([...path, "condition"], "condition must be a string or a list of strings");
+  }
+  const names = [...identifiers.keys()];
+  const trees = conditions.map((c, index) =>
+    resolveCondition(parseCondition(c as string, [...path, "condition"]), names, Array.isArray(condition) ? [...path, "condition", index] : [...path, "condition"]),
+  );
+  const root: ConditionNode = trees.length === 1 ? trees[0]! : { kind: "or", children: trees };
+  const positives = [...positiveReferences(root, new Set())];
+  return {
+    test: compileCondition(root, identifiers),
+    matchedIdentifiers: (event) => positives.filter((name) => identifiers.get(name)!.test(event)),
+    eventIds: requiredEventIds(root, identifiers),
+  };
+}

@@ -1,0 +1,235 @@
+import { CorrelationTracker } from "./correlation.ts";
+import type { CorrelationType } from "./correlation-spec.ts";
+import type { SigmaEvent } from "./event.ts";
+import type { CorrelationRule, DetectionRule, FilterRule, LogSource, RuleMetadata, SigmaRule } from "./rules.ts";
+
+/** A rule that fired. Detection findings carry the matched event; correlation findings the contributing events. */
+export interface SigmaFinding {
+  kind: "detection" | "correlation";
+  ruleId?: string;
+  ruleName?: string;
+  title: string;
+  level?: string;
+  status?: string;
+  tags: string[];
+  /** MITRE ATT&CK tags (attack.*) of the rule. */
+  attack: string[];
+  /** Search identifiers that matched and count towards the condition (detections only). */
+  matchedSelections: string[];
+  /** The matched record as it was given (detections) or the last contributing record (correlations). */
+  event: unknown;
+  timestamp?: number;
+  file: string;
+  correlation?: {
+    type: CorrelationType;
+    groupBy: Record<string, string>;
+    value: number;
+    events: unknown[];
+    firstTimestamp?: number;
+  };
+}
+
+interface IndexedRule {
+  rule: DetectionRule;
+  filters: FilterRule[];
+  /** Correlations fed by this rule, with the rule's position in each correlation's rule list. */
+  correlations: { tracker: CorrelationTracker; rule: CorrelationRule; ruleIndex: number }[];
+  /** False when the rule only feeds correlations (generate: false). */
+  reports: boolean;
+}
+
+interface Bucket {
+  byEventId: Map<string, IndexedRule[]>;
+  anyEventId: IndexedRule[];
+}
+
+function logSourceKey(product: string | undefined, service: string | undefined, category: string | undefined): string {
+  return `${product ?? ""}|${service ?? ""}|${category ?? ""}`;
+}
+
+function ruleKey(logsource: LogSource): string {
+  return logSourceKey(logsource.product, logsource.service, logsource.category);
+}
+
+/** Every logsource key a rule could be filed under for this event (a rule may omit product, service or category). */
+function eventKeys(event: SigmaEvent): string[] {
+  const { product, services, categories } = event.logsource;
+  const keys: string[] = [];
+  for (const p of product === undefined ? [undefined] : [product, undefined]) {
+    for (const s of [...services, undefined]) {
+      for (const c of [...categories, undefined]) keys.push(logSourceKey(p, s, c));
+    }
+  }
+  return keys;
+}
+
+function referencesOf(meta: RuleMetadata): string[] {
+  return [meta.id, meta.name].filter((r): r is string => r !== undefined);
+}
+
+function baseFinding(meta: RuleMetadata, file: string): Omit<SigmaFinding, "kind" | "matchedSelections" | "event"> {
+  return {
+    ruleId: meta.id,
+    ruleName: meta.name,
+    title: meta.title,
+    level: meta.level,
+    status: meta.status,
+    tags: meta.tags,
+    attack: meta.tags.filter((t) => t.toLowerCase().startsWith("attack.")),
+    file,
+  };
+}
+
+/**
+ * Evaluates compiled rules against events. Rules are filed by logsource and, where a rule requires
+ * particular EventIDs, by EventID, so each event is only tested against the rules that could match it.
+ */
+export class SigmaEngine {
+  private readonly buckets = new Map<string, Bucket>();
+  private readonly correlationsFedByCorrelation = new Map<CorrelationRule, { tracker: CorrelationTracker; rule: CorrelationRule; ruleIndex: number }[]>();
+  private readonly keyCache = new Map<string, Bucket[]>();
+  private lastTimestamp = 0;
+  readonly detectionRules: readonly DetectionRule[];
+  readonly correlationRules: readonly CorrelationRule[];
+
+  constructor(rules: readonly SigmaRule[]) {
+    this.detectionRules = rules.filter((r): r is DetectionRule => r.kind === "detection");
+    this.correlationRules = rules.filter((r): r is CorrelationRule => r.kind === "correlation");
+    const filters = rules.filter((r): r is FilterRule => r.kind === "filter");
+
+    const trackers = this.correlationRules.map((rule) => {
+      const ruleKeys = rule.correlation.rules.map((reference) => {
+        const target = rules.find((r) => referencesOf(r.meta).includes(reference));
+        return target ? referencesOf(target.meta) : [reference];
+      });
+      return { rule, tracker: new CorrelationTracker(rule.correlation, ruleKeys) };
+    });
+    const feedsOf = (meta: RuleMetadata) =>
+      trackers.flatMap(({ rule, tracker }) => {
+        const ruleIndex = tracker.ruleIndexOf(referencesOf(meta));
+        return ruleIndex < 0 ? [] : [{ tracker, rule, ruleIndex }];
+      });
+    for (const { rule } of trackers) this.correlationsFedByCorrelation.set(rule, feedsOf(rule.meta));
+
+    for (const rule of this.detectionRules) {
+      const references = referencesOf(rule.meta);
+      const correlations = feedsOf(rule.meta);
+      const indexed: IndexedRule = {
+        rule,
+        filters: filters.filter((f) => f.targets.some((t) => references.includes(t))),
+        correlations,
+        reports: correlations.length === 0 || correlations.some((c) => c.rule.correlation.generate),
+      };
+      const key = ruleKey(rule.logsource);
+      let bucket = this.buckets.get(key);
+      if (!bucket) {
+        bucket = { byEventId: new Map(), anyEventId: [] };
+        this.buckets.set(key, bucket);
+      }
+      const eventIds = rule.detection.eventIds;
+      if (eventIds === undefined) bucket.anyEventId.push(indexed);
+      else {
+        for (const id of eventIds) {
+          const list = bucket.byEventId.get(id) ?? [];
+          list.push(indexed);
+          bucket.byEventId.set(id, list);
+        }
+      }
+    }
+  }
+
+  private bucketsFor(event: SigmaEvent): Bucket[] {
+    const { product, services, categories } = event.logsource;
+    const cacheKey = `${product ?? ""}\u0000${services.join(",")}\u0000${categories.join(",")}`;
+    let buckets = this.keyCache.get(cacheKey);
+    if (!buckets) {
+      buckets = eventKeys(event).flatMap((key) => {
+        const bucket = this.buckets.get(key);
+        return bucket ? [bucket] : [];
+      });
+      this.keyCache.set(cacheKey, buckets);
+    }
+    return buckets;
+  }
+
+  private static filtered(indexed: IndexedRule, event: SigmaEvent): boolean {
+    for (const filter of indexed.filters) {
+      const { product, service, category } = filter.logsource;
+      const applies =
+        (product === undefined || product === event.logsource.product) &&
+        (service === undefined || event.logsource.services.includes(service)) &&
+        (category === undefined || event.logsource.categories.includes(category));
+      if (applies && filter.detection.test(event)) return true;
+    }
+    return false;
+  }
+
+  /** The detection rules (after filters) that match one event, without touching correlation state. */
+  private matchingRules(event: SigmaEvent): IndexedRule[] {
+    const matches: IndexedRule[] = [];
+    const eventIdText = event.lowerText("eventid");
+    const eventId = typeof eventIdText === "string" ? eventIdText : undefined;
+    for (const bucket of this.bucketsFor(event)) {
+      const candidates = eventId === undefined ? undefined : bucket.byEventId.get(eventId);
+      if (candidates) for (const indexed of candidates) if (indexed.rule.detection.test(event) && !SigmaEngine.filtered(indexed, event)) matches.push(indexed);
+      for (const indexed of bucket.anyEventId) if (indexed.rule.detection.test(event) && !SigmaEngine.filtered(indexed, event)) matches.push(indexed);
+    }
+    return matches;
+  }
+
+  private detectionFinding(indexed: IndexedRule, event: SigmaEvent): SigmaFinding {
+    const { rule } = indexed;
+    return {
+      kind: "detection",
+      ...baseFinding(rule.meta, rule.origin.file),
+      matchedSelections: rule.detection.matchedIdentifiers(event),
+      event: event.raw,
+      timestamp: event.timestamp,
+    };
+  }
+
+  /** Stateless: findings of the detection rules for one event (rules that only feed correlations included). */
+  match(event: SigmaEvent): SigmaFinding[] {
+    return this.matchingRules(event).map((indexed) => this.detectionFinding(indexed, event));
+  }
+
+  /**
+   * Streaming: detection findings plus any correlation that completes with this event.
+   * Feed events in time order; events without a timestamp count as happening at the last seen time.
+   */
+  process(event: SigmaEvent): SigmaFinding[] {
+    const time = event.timestamp ?? this.lastTimestamp;
+    this.lastTimestamp = Math.max(this.lastTimestamp, time);
+    const findings: SigmaFinding[] = [];
+    for (const indexed of this.matchingRules(event)) {
+      if (indexed.reports) findings.push(this.detectionFinding(indexed, event));
+      this.feed(indexed.correlations, event, time, findings);
+    }
+    return findings;
+  }
+
+  private feed(feeds: IndexedRule["correlations"], event: SigmaEvent, time: number, findings: SigmaFinding[]): void {
+    for (const { tracker, rule, ruleIndex } of feeds) {
+      const outcome = tracker.observe(ruleIndex, event, time);
+      if (!outcome) continue;
+      const chained = this.correlationsFedByCorrelation.get(rule) ?? [];
+      if (chained.length === 0 || chained.some((c) => c.rule.correlation.generate)) {
+        findings.push({
+          kind: "correlation",
+          ...baseFinding(rule.meta, rule.origin.file),
+          matchedSelections: [],
+          event: event.raw,
+          timestamp: time,
+          correlation: {
+            type: rule.correlation.type,
+            groupBy: outcome.groupBy,
+            value: outcome.value,
+            events: outcome.events.map((e) => e.raw),
+            firstTimestamp: outcome.firstTimestamp,
+          },
+        });
+      }
+      this.feed(chained, event, time, findings);
+    }
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * Which Sigma log sources an event belongs to (lower-case). An event can belong to several services
+ * (an sshd line in auth.log is `auth` and `sshd`) and categories (Sysmon 12 is registry_event and registry_add).
+ */
+export interface EventLogSource {
+  product?: string;
+  services: readonly string[];
+  categories: readonly string[];
+}
+
+/** Text form of a field: one string, or several for multi-valued fields. */
+export type FieldText = string | readonly string[];
+
+function toText(value: unknown): FieldText | undefined {
+  if (typeof value === "string") return value;
+  if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
+  if (Array.isArray(value)) {
+    const texts: string[] = [];
+    for (const item of value) {
+      const text = toText(item);
+      if (typeof text === "string") texts.push(text);
+      else if (text !== undefined) texts.push(...text);
+    }
+    return texts;
+  }
+  return undefined;
+}
+
+function lower(text: FieldText): FieldText {
+  return typeof text === "string" ? text.toLowerCase() : text.map((t) => t.toLowerCase());
+}
+
+/**
+ * An event as Sigma sees it: a flat, case-insensitive field view plus its log source.
+ * Text and lower-cased text of each field are computed at most once per event, however many rules read them.
+ */
+export class SigmaEvent {
+  private readonly textCache = new Map<string, FieldText | undefined>();
+  private readonly lowerCache = new Map<string, FieldText | undefined>();
+  private readonly keywordHaystacks = new Map<boolean, readonly string[]>();
+
+  /**
+   * @param fields flattened fields keyed by lower-cased Sigma field name; `null` values mark present-but-null fields
+   * @param raw the original record, returned in findings
+   * @param timestamp milliseconds since the epoch, for correlation windows
+   */
+  constructor(
+    readonly fields: ReadonlyMap<string, unknown>,
+    readonly logsource: EventLogSource,
+    readonly raw: unknown,
+    readonly timestamp?: number,
+  ) {}
+
+  /** Creates an event from a plain field object (tests, ad-hoc use). */
+  static fromFields(fields: Record<string, unknown>, logsource: EventLogSource = { services: [], categories: [] }, timestamp?: number): SigmaEvent {
+    const map = new Map<string, unknown>();
+    for (const [key, value] of Object.entries(fields)) map.set(key.toLowerCase(), value);
+    return new SigmaEvent(map, logsource, fields, timestamp);
+  }
+
+  has(field: string): boolean {
+    return this.fields.has(field);
+  }
+
+  value(field: string): unknown {
+    return this.fields.get(field);
+  }
+
+  text(field: string): FieldText | undefined {
+    if (this.textCache.has(field)) return this.textCache.get(field);
+    const text = toText(this.fields.get(field));
+    this.textCache.set(field, text);
+    return text;
+  }
+
+  lowerText(field: string): FieldText | undefined {
+    if (this.lowerCache.has(field)) return this.lowerCache.get(field);
+    const text = this.text(field);
+    const folded = text === undefined ? undefined : lower(text);
+    this.lowerCache.set(field, folded);
+    return folded;
+  }
+
+  /** All field values as text (lower-cased unless `caseSensitive`), searched by keyword (field-less) detections. */
+  keywordTexts(caseSensitive = false): readonly string[] {
+    let texts = this.keywordHaystacks.get(caseSensitive);
+    if (texts === undefined) {
+      const collected: string[] = [];
+      for (const key of this.fields.keys()) {
+        const text = caseSensitive ? this.text(key) : this.lowerText(key);
+        if (typeof text === "string") collected.push(text);
+        else if (text !== undefined) collected.push(...text);
+      }
+      texts = collected;
+      this.keywordHaystacks.set(caseSensitive, texts);
+    }
+    return texts;
+  }
+}

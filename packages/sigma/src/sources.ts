@@ -1,0 +1,366 @@
+/**
+ * Turns raw records (EVTX JSON, cloud audit JSON, Linux log lines) into SigmaEvents using a log-source
+ * mapping. The mapping (which service and category a record belongs to, and which Sigma field names alias
+ * which record fields) is data, one JSON file per source under ./mappings; only the record layouts are code.
+ */
+import { SigmaEvent } from "./event.ts";
+import browserMapping from "./mappings/corvid-browser.json" with { type: "json" };
+import entraAuditMapping from "./mappings/entra-audit.json" with { type: "json" };
+import entraSigninMapping from "./mappings/entra-signin.json" with { type: "json" };
+import gworkspaceMapping from "./mappings/gworkspace.json" with { type: "json" };
+import linuxAuditdMapping from "./mappings/linux-auditd.json" with { type: "json" };
+import linuxJournaldMapping from "./mappings/linux-journald.json" with { type: "json" };
+import linuxSyslogMapping from "./mappings/linux-syslog.json" with { type: "json" };
+import m365Mapping from "./mappings/m365-audit.json" with { type: "json" };
+import windowsMapping from "./mappings/windows.json" with { type: "json" };
+
+export type RecordFormat = "evtx" | "json" | "gworkspace" | "auditd" | "syslog" | "journald";
+
+/** A field alias: one source field, the first present of several, or a template such as "{id.applicationName}.googleapis.com". */
+export type FieldAlias = string | string[] | { template: string };
+
+export interface CategoryMapping {
+  category: string;
+  /** The service the record must belong to. */
+  service?: string;
+  eventIds?: (number | string)[];
+  /** Further field = value(s) conditions. */
+  when?: Record<string, unknown>;
+  /** Sigma field → record field, applied only to records of this category. */
+  aliases?: Record<string, FieldAlias>;
+}
+
+export interface LogSourceMapping {
+  name: string;
+  description: string;
+  format: RecordFormat;
+  product: string;
+  /** Services: fixed names, and/or the lower-cased value of a field looked up in a table (or used as is). */
+  services?: string[];
+  serviceFrom?: { field: string; values?: Record<string, string>; template?: string };
+  categories?: CategoryMapping[];
+  aliases?: Record<string, FieldAlias>;
+  /** Arrays of {Name, Value} pairs flattened into `<array>.<Name>` and, when free, `<Name>`. */
+  nameValueArrays?: string[];
+  /** Candidate timestamp fields, first present wins. */
+  timestamp?: string[];
+}
+
+export const BUILTIN_MAPPINGS: Readonly<Record<string, LogSourceMapping>> = Object.fromEntries(
+  [windowsMapping, m365Mapping, entraSigninMapping, entraAuditMapping, gworkspaceMapping, linuxAuditdMapping, linuxSyslogMapping, linuxJournaldMapping, browserMapping].map(
+    (mapping) => [mapping.name, mapping as LogSourceMapping],
+  ),
+);
+
+type FieldMap = Map<string, unknown>;
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+function setField(fields: FieldMap, name: string, value: unknown): void {
+  fields.set(name.toLowerCase(), value);
+}
+
+/** Adds a value under a key; repeated keys (from arrays of objects) collect into an array. */
+function addField(fields: FieldMap, name: string, value: unknown): void {
+  const key = name.toLowerCase();
+  if (!fields.has(key)) {
+    fields.set(key, value);
+    return;
+  }
+  const existing = fields.get(key);
+  const merged = Array.isArray(existing) ? existing : [existing];
+  fields.set(key, merged.concat(value));
+}
+
+/* ---------- EVTX (omerbenamram/evtx JSON layout) ---------- */
+
+function xmlText(value: unknown): unknown {
+  if (isRecord(value)) return "#text" in value ? value["#text"] : undefined;
+  return value;
+}
+
+/** System elements: `Provider` {#attributes: {Name}} → Provider_Name; `EventID` {#text, #attributes} → EventID (+ EventID_Qualifiers). */
+function addSystemElement(fields: FieldMap, key: string, value: unknown): void {
+  if (!isRecord(value)) {
+    setField(fields, key, value);
+    return;
+  }
+  const attributes = value["#attributes"];
+  if (isRecord(attributes)) for (const [name, attribute] of Object.entries(attributes)) setField(fields, `${key}_${name}`, attribute);
+  if ("#text" in value) setField(fields, key, value["#text"]);
+  for (const [child, childValue] of Object.entries(value)) if (!child.startsWith("#")) addSystemElement(fields, `${key}_${child}`, childValue);
+}
+
+function addEventData(fields: FieldMap, data: unknown): void {
+  if (!isRecord(data)) {
+    if (data !== undefined && data !== null) setField(fields, "Data", data);
+    return;
+  }
+  for (const [key, value] of Object.entries(data)) {
+    if (key === "#attributes") continue;
+    if (key === "Data") {
+      const items = Array.isArray(value) ? value.map(xmlText) : [xmlText(value)];
+      setField(fields, "Data", items.length === 1 ? items[0] : items);
+    } else if (key === "#text") setField(fields, "Data", value);
+    else setField(fields, key, isRecord(value) ? (xmlText(value) ?? value) : value);
+  }
+}
+
+/** UserData has one provider-specific element; its leaves are exposed under their own names. */
+function addUserData(fields: FieldMap, data: unknown): void {
+  if (!isRecord(data)) return;
+  for (const [key, value] of Object.entries(data)) {
+    if (key.startsWith("#")) continue;
+    if (isRecord(value) && !("#text" in value)) addUserData(fields, value);
+    else if (!fields.has(key.toLowerCase())) setField(fields, key, xmlText(value));
+  }
+}
+
+function flattenEvtx(record: unknown): FieldMap {
+  const fields: FieldMap = new Map();
+  const event = isRecord(record) && isRecord(record["Event"]) ? record["Event"] : record;
+  if (!isRecord(event)) return fields;
+  if (isRecord(event["System"])) for (const [key, value] of Object.entries(event["System"])) addSystemElement(fields, key, value);
+  addEventData(fields, event["EventData"]);
+  addUserData(fields, event["UserData"]);
+  return fields;
+}
+
+/* ---------- generic JSON ---------- */
+
+function flattenJson(value: unknown, prefix: string, fields: FieldMap): void {
+  if (Array.isArray(value)) {
+    if (value.every((item) => !isRecord(item) && !Array.isArray(item))) {
+      if (prefix !== "") addField(fields, prefix, value);
+      return;
+    }
+    for (const item of value) flattenJson(item, prefix, fields);
+    return;
+  }
+  if (isRecord(value)) {
+    for (const [key, child] of Object.entries(value)) flattenJson(child, prefix === "" ? key : `${prefix}.${key}`, fields);
+    return;
+  }
+  if (prefix !== "") addField(fields, prefix, value);
+}
+
+function readPath(record: unknown, path: string): unknown {
+  let current: unknown = record;
+  for (const segment of path.split(".")) {
+    if (!isRecord(current)) return undefined;
+    const key = Object.keys(current).find((k) => k.toLowerCase() === segment.toLowerCase());
+    if (key === undefined) return undefined;
+    current = current[key];
+  }
+  return current;
+}
+
+function flattenNameValueArrays(record: unknown, paths: readonly string[], fields: FieldMap): void {
+  for (const path of paths) {
+    const list = readPath(record, path);
+    if (!Array.isArray(list)) continue;
+    for (const item of list) {
+      if (!isRecord(item)) continue;
+      const name = item["Name"] ?? item["name"];
+      const value = item["Value"] ?? item["value"] ?? item["NewValue"] ?? item["newValue"];
+      if (typeof name !== "string") continue;
+      addField(fields, `${path}.${name}`, value);
+      if (!fields.has(name.toLowerCase())) setField(fields, name, value);
+    }
+  }
+}
+
+/* ---------- Google Workspace Reports activities ---------- */
+
+function parameterValue(parameter: Record<string, unknown>): unknown {
+  for (const key of ["value", "multiValue", "intValue", "multiIntValue", "boolValue", "messageValue", "multiMessageValue"]) {
+    if (key in parameter) return parameter[key];
+  }
+  return undefined;
+}
+
+/** One Sigma event per `events[]` item: the activity envelope plus the item under `events.*` and its parameters by name. */
+function explodeGworkspace(record: unknown): FieldMap[] {
+  if (!isRecord(record)) return [];
+  const { events, ...envelope } = record;
+  const items = Array.isArray(events) ? events : isRecord(events) ? [events] : "name" in record ? [{ name: record["name"], type: record["type"], parameters: record["parameters"] }] : [];
+  return items.filter(isRecord).map((item) => {
+    const fields: FieldMap = new Map();
+    flattenJson(envelope, "", fields);
+    flattenJson({ name: item["name"], type: item["type"] }, "events", fields);
+    const parameters = item["parameters"];
+    const entries: [string, unknown][] = Array.isArray(parameters)
+      ? parameters.filter(isRecord).map((p) => [String(p["name"]), parameterValue(p)])
+      : isRecord(parameters)
+        ? Object.entries(parameters)
+        : [];
+    for (const [name, value] of entries) {
+      setField(fields, `events.parameters.${name}`, value);
+      if (!fields.has(name.toLowerCase())) setField(fields, name, value);
+    }
+    return fields;
+  });
+}
+
+/* ---------- Linux text logs ---------- */
+
+const AUDIT_PAIR = /([A-Za-z0-9_-]+)=("(?:[^"\\]|\\.)*"|'[^']*'|\S*)/g;
+
+function flattenAuditd(record: unknown): FieldMap {
+  const fields: FieldMap = new Map();
+  if (typeof record !== "string") {
+    flattenJson(record, "", fields);
+    return fields;
+  }
+  const stamp = /msg=audit\((\d+(?:\.\d+)?):(\d+)\)/.exec(record);
+  if (stamp) {
+    setField(fields, "audit_time", Number(stamp[1]) * 1000);
+    setField(fields, "audit_serial", stamp[2]);
+  }
+  for (const match of record.matchAll(AUDIT_PAIR)) {
+    const key = match[1]!;
+    if (key === "msg" && match[2]!.startsWith("audit(")) continue;
+    let value = match[2]!;
+    if ((value.startsWith('"') && value.endsWith('"')) || (value.startsWith("'") && value.endsWith("'"))) value = value.slice(1, -1);
+    if (!fields.has(key.toLowerCase())) setField(fields, key, value);
+  }
+  setField(fields, "message", record);
+  return fields;
+}
+
+const SYSLOG_LINE = /^(?:<\d+>)?(?:(\w{3} [ \d]\d \d\d:\d\d:\d\d)|(\d{4}-\d\d-\d\dT\S+))\s+(\S+)\s+([^\s:[]+)(?:\[(\d+)\])?:\s?(.*)$/s;
+
+function flattenSyslog(record: unknown): FieldMap {
+  const fields: FieldMap = new Map();
+  if (typeof record !== "string") {
+    flattenJson(record, "", fields);
+    return fields;
+  }
+  const match = SYSLOG_LINE.exec(record);
+  if (match) {
+    setField(fields, "timestamp", match[1] ?? match[2]);
+    setField(fields, "host", match[3]);
+    setField(fields, "program", match[4]);
+    if (match[5] !== undefined) setField(fields, "pid", Number(match[5]));
+    setField(fields, "message", match[6]);
+  } else setField(fields, "message", record);
+  return fields;
+}
+
+/* ---------- mapping application ---------- */
+
+function fieldText(fields: FieldMap, name: string): string | undefined {
+  const value = fields.get(name.toLowerCase());
+  if (value === undefined || value === null) return undefined;
+  return String(Array.isArray(value) ? value[0] : value);
+}
+
+function resolveAlias(fields: FieldMap, alias: FieldAlias): unknown {
+  if (typeof alias === "string") return fields.get(alias.toLowerCase());
+  if (Array.isArray(alias)) {
+    for (const source of alias) if (fields.has(source.toLowerCase())) return fields.get(source.toLowerCase());
+    return undefined;
+  }
+  let missing = false;
+  const text = alias.template.replace(/\{([^}]+)\}/g, (_whole, name: string) => {
+    const value = fieldText(fields, name);
+    if (value === undefined) missing = true;
+    return value ?? "";
+  });
+  return missing ? undefined : text;
+}
+
+function applyAliases(fields: FieldMap, aliases: Record<string, FieldAlias> | undefined): void {
+  if (!aliases) return;
+  for (const [sigmaField, alias] of Object.entries(aliases)) {
+    if (fields.has(sigmaField.toLowerCase())) continue;
+    const value = resolveAlias(fields, alias);
+    if (value !== undefined) setField(fields, sigmaField, value);
+  }
+}
+
+function matchesCondition(fields: FieldMap, field: string, expected: unknown): boolean {
+  const actual = fieldText(fields, field)?.toLowerCase();
+  const options = Array.isArray(expected) ? expected : [expected];
+  return actual !== undefined && options.some((option) => String(option).toLowerCase() === actual);
+}
+
+function resolveServices(fields: FieldMap, mapping: LogSourceMapping): string[] {
+  const services = [...(mapping.services ?? [])];
+  const from = mapping.serviceFrom;
+  if (from) {
+    const text = from.template ? (resolveAlias(fields, { template: from.template }) as string | undefined) : fieldText(fields, from.field);
+    const key = text?.toLowerCase();
+    if (key !== undefined) {
+      const service = from.values ? from.values[key] : key;
+      if (service !== undefined) services.push(service);
+    }
+  }
+  return services;
+}
+
+function parseTimestamp(value: unknown): number | undefined {
+  if (typeof value === "number") return value > 1e14 ? value / 1000 : value > 1e11 ? value : value * 1000;
+  if (typeof value !== "string" || value === "") return undefined;
+  if (/^\d+$/.test(value)) return parseTimestamp(Number(value));
+  // Unified Audit Log times carry no zone (UTC implied); "YYYY-MM-DD HH:MM:SS" is also UTC in Sysmon.
+  const iso = value.includes("T") ? value : value.replace(" ", "T");
+  const zoned = /[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`;
+  const time = Date.parse(zoned);
+  return Number.isNaN(time) ? undefined : time;
+}
+
+function flatten(record: unknown, mapping: LogSourceMapping): FieldMap[] {
+  switch (mapping.format) {
+    case "evtx":
+      return [flattenEvtx(record)];
+    case "gworkspace":
+      return explodeGworkspace(record);
+    case "auditd":
+      return [flattenAuditd(record)];
+    case "syslog":
+      return [flattenSyslog(record)];
+    case "json":
+    case "journald": {
+      const fields: FieldMap = new Map();
+      flattenJson(record, "", fields);
+      flattenNameValueArrays(record, mapping.nameValueArrays ?? [], fields);
+      return [fields];
+    }
+  }
+}
+
+/** Applies a mapping to one raw record; Google Workspace activities with several events give several SigmaEvents. */
+export function normalizeRecord(record: unknown, mapping: LogSourceMapping): SigmaEvent[] {
+  return flatten(record, mapping).map((fields) => {
+    applyAliases(fields, mapping.aliases);
+    const services = resolveServices(fields, mapping);
+    const categories: string[] = [];
+    for (const category of mapping.categories ?? []) {
+      if (category.service !== undefined && !services.includes(category.service)) continue;
+      if (category.eventIds && !matchesCondition(fields, "EventID", category.eventIds)) continue;
+      if (category.when && !Object.entries(category.when).every(([field, expected]) => matchesCondition(fields, field, expected))) continue;
+      categories.push(category.category);
+      applyAliases(fields, category.aliases);
+    }
+    let timestamp: number | undefined;
+    for (const field of mapping.timestamp ?? []) {
+      timestamp = parseTimestamp(fields.get(field.toLowerCase()));
+      if (timestamp !== undefined) break;
+    }
+    return new SigmaEvent(fields, { product: mapping.product, services, categories }, record, timestamp);
+  });
+}
+
+export class UnknownLogSourceError extends Error {
+  override readonly name = "UnknownLogSourceError";
+}
+
+/** Looks up a built-in mapping by name (windows, m365-audit, entra-signin, entra-audit, gworkspace, linux-auditd, linux-syslog, linux-journald, corvid-browser). */
+export function builtinMapping(name: string): LogSourceMapping {
+  const mapping = BUILTIN_MAPPINGS[name];
+  if (!mapping) throw new UnknownLogSourceError(`unknown log source mapping "${name}"; known: ${Object.keys(BUILTIN_MAPPINGS).join(", ")}`);
+  return mapping;
+}
