@@ -1,0 +1,5 @@
+// @corvid/agent-native: the Linux responder. The CLI lives in bin/corvid-agent.mjs → src/cli.ts.
+export { loadArtifactCatalog, buildCatalog, validateArtifactDefinition, ArtifactDefinitionError, ArtifactParameterError } from "./artifacts/catalog.ts";
+export type { ArtifactCatalog, LoadedArtifact } from "./artifacts/catalog.ts";
+export { collectArtifact, collectRows } from "./collect.ts";
+export { sourceRegistry } from "./sources/registry.ts";
