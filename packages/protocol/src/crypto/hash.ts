@@ -1,3 +1,4 @@
+import { subtleCrypto } from "../errors.ts";
 import { type BytesLike, bytesToHex, toArrayBuffer, toBytes } from "./encoding.ts";
 
 /** Lowercase hex SHA-256 of bytes (strings are hashed as UTF-8). */
@@ -6,5 +7,5 @@ export async function sha256Hex(data: BytesLike): Promise<string> {
 }
 
 export async function sha256Bytes(data: BytesLike): Promise<Uint8Array> {
-  return new Uint8Array(await crypto.subtle.digest("SHA-256", toArrayBuffer(toBytes(data))));
+  return new Uint8Array(await subtleCrypto().digest("SHA-256", toArrayBuffer(toBytes(data))));
 }

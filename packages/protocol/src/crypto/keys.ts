@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { RESPONDER_ID_PREFIX } from "../constants.ts";
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError, subtleCrypto } from "../errors.ts";
 import { PublicKeyBase64Url } from "../schemas/common.ts";
 import { base64UrlToBytes, bytesToBase32, bytesToBase64Url, toArrayBuffer } from "./encoding.ts";
 import { sha256Bytes } from "./hash.ts";
@@ -31,13 +31,13 @@ export const StoredResponderKeys = z.object({
 export type StoredResponderKeys = z.infer<typeof StoredResponderKeys>;
 
 export async function generateResponderKeys(): Promise<ResponderKeys> {
-  const pair = (await crypto.subtle.generateKey(ED25519, true, ["sign", "verify"])) as CryptoKeyPair;
-  const publicKeyRaw = new Uint8Array(await crypto.subtle.exportKey("raw", pair.publicKey));
+  const pair = (await subtleCrypto().generateKey(ED25519, true, ["sign", "verify"])) as CryptoKeyPair;
+  const publicKeyRaw = new Uint8Array(await subtleCrypto().exportKey("raw", pair.publicKey));
   return { privateKey: pair.privateKey, publicKey: pair.publicKey, publicKeyRaw };
 }
 
 export async function exportResponderKeys(keys: ResponderKeys): Promise<StoredResponderKeys> {
-  const jwk = await crypto.subtle.exportKey("jwk", keys.privateKey);
+  const jwk = await subtleCrypto().exportKey("jwk", keys.privateKey);
   return StoredResponderKeys.parse({ version: 1, publicKey: bytesToBase64Url(keys.publicKeyRaw), privateKeyJwk: jwk });
 }
 
@@ -49,7 +49,7 @@ export async function importResponderKeys(stored: unknown): Promise<ResponderKey
   if (privateKeyJwk.x !== publicKey) throw new ProtocolError("invalid-key", "stored private key does not match the stored public key");
   try {
     const { key_ops: _ignoredOps, ...jwk } = privateKeyJwk;
-    const privateKey = await crypto.subtle.importKey("jwk", jwk as JsonWebKey, ED25519, true, ["sign"]);
+    const privateKey = await subtleCrypto().importKey("jwk", jwk as JsonWebKey, ED25519, true, ["sign"]);
     const imported = await importPublicKey(publicKey);
     return { privateKey, publicKey: imported, publicKeyRaw: base64UrlToBytes(publicKey) };
   } catch (error) {
@@ -74,7 +74,7 @@ export function publicKeyToBase64Url(publicKeyRaw: Uint8Array): string {
 export async function importPublicKey(publicKey: Uint8Array | string): Promise<CryptoKey> {
   const raw = publicKeyBytes(publicKey);
   try {
-    return await crypto.subtle.importKey("raw", toArrayBuffer(raw), ED25519, true, ["verify"]);
+    return await subtleCrypto().importKey("raw", toArrayBuffer(raw), ED25519, true, ["verify"]);
   } catch (error) {
     throw new ProtocolError("invalid-key", `not an Ed25519 public key: ${String(error)}`);
   }

@@ -7,7 +7,7 @@ import {
   NONCE_BYTES,
   SIGNATURE_SCHEME,
 } from "../constants.ts";
-import { ProtocolError } from "../errors.ts";
+import { ProtocolError, subtleCrypto } from "../errors.ts";
 import { type BytesLike, base64UrlToBytes, bytesToBase64Url, randomBytes, toArrayBuffer, toBytes } from "./encoding.ts";
 import { sha256Hex } from "./hash.ts";
 import { importPublicKey, responderIdFromPublicKey } from "./keys.ts";
@@ -68,7 +68,7 @@ export async function signRequest(input: {
   const timestamp = String(Math.trunc(input.now ?? Date.now()));
   const nonce = bytesToBase64Url(randomBytes(NONCE_BYTES));
   const signingString = await buildSigningString({ ...input, timestamp, nonce, body: input.body });
-  const signature = await crypto.subtle.sign(
+  const signature = await subtleCrypto().sign(
     { name: "Ed25519" },
     input.keys.privateKey,
     toArrayBuffer(toBytes(signingString)),
@@ -123,7 +123,7 @@ export async function verifyRequest(input: {
 
   const publicKeyRaw =
     input.publicKey instanceof CryptoKey
-      ? new Uint8Array(await crypto.subtle.exportKey("raw", input.publicKey))
+      ? new Uint8Array(await subtleCrypto().exportKey("raw", input.publicKey))
       : input.publicKey;
   if (responderId !== input.expectedResponderId || (await responderIdFromPublicKey(publicKeyRaw)) !== responderId) {
     return { ok: false, reason: "responder-mismatch" };
@@ -140,7 +140,7 @@ export async function verifyRequest(input: {
     return { ok: false, reason: "bad-signature" };
   }
   const verifyKey = input.publicKey instanceof CryptoKey ? input.publicKey : await importPublicKey(input.publicKey);
-  const valid = await crypto.subtle.verify(
+  const valid = await subtleCrypto().verify(
     { name: "Ed25519" },
     verifyKey,
     toArrayBuffer(base64UrlToBytes(signature)),
