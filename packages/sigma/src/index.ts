@@ -23,6 +23,7 @@ export { SigmaEngine, type SigmaFinding } from "./engine.ts";
 export {
   BUILTIN_MAPPINGS,
   builtinMapping,
+  guessMapping,
   normalizeRecord,
   UnknownLogSourceError,
   type CategoryMapping,

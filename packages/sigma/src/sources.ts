@@ -104,7 +104,12 @@ function addEventData(fields: FieldMap, data: unknown): void {
       const items = Array.isArray(value) ? value.map(xmlText) : [xmlText(value)];
       setField(fields, "Data", items.length === 1 ? items[0] : items);
     } else if (key === "#text") setField(fields, "Data", value);
-    else setField(fields, key, isRecord(value) ? (xmlText(value) ?? value) : value);
+    else {
+      const text = isRecord(value) ? (xmlText(value) ?? value) : value;
+      setField(fields, key, text);
+      // Some providers (Defender) name data items with spaces ("Threat Name"); Sigma rules use ThreatName.
+      if (key.includes(" ") && !fields.has(key.replace(/ /g, "").toLowerCase())) setField(fields, key.replace(/ /g, ""), text);
+    }
   }
 }
 
@@ -363,4 +368,20 @@ export function builtinMapping(name: string): LogSourceMapping {
   const mapping = BUILTIN_MAPPINGS[name];
   if (!mapping) throw new UnknownLogSourceError(`unknown log source mapping "${name}"; known: ${Object.keys(BUILTIN_MAPPINGS).join(", ")}`);
   return mapping;
+}
+
+/** Picks the built-in mapping for a record by its shape, for inputs of unknown origin (ad-hoc triage). */
+export function guessMapping(record: unknown): LogSourceMapping | undefined {
+  if (typeof record === "string") return builtinMapping(/msg=audit\(/.test(record) ? "linux-auditd" : "linux-syslog");
+  if (!isRecord(record)) return undefined;
+  if (isRecord(record["Event"]) || isRecord(record["System"])) return builtinMapping("windows");
+  if (record["kind"] === "admin#reports#activity") return builtinMapping("gworkspace");
+  if ("auditData" in record || ("Operation" in record && ("Workload" in record || "RecordType" in record))) return builtinMapping("m365-audit");
+  const category = String(record["category"] ?? "").toLowerCase();
+  if (category === "signinlogs" || ("appDisplayName" in record && "status" in record && "userPrincipalName" in record)) return builtinMapping("entra-signin");
+  if (category === "auditlogs" || ("activityDisplayName" in record && "loggedByService" in record)) return builtinMapping("entra-audit");
+  if ("MESSAGE" in record && ("__REALTIME_TIMESTAMP" in record || "_PID" in record)) return builtinMapping("linux-journald");
+  const dataset = isRecord(record["event"]) ? String(record["event"]["dataset"] ?? "") : "";
+  if (dataset.startsWith("browser")) return builtinMapping("corvid-browser");
+  return undefined;
 }
