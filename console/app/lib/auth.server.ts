@@ -2,21 +2,11 @@
 import { redirect } from "@remix-run/node";
 import { type Db, getDb } from "../db.server.ts";
 import type { Organization, User } from "../generated/sqlite/client.ts";
+import { type Role, hasRole } from "./auth-roles.ts";
 import { csrfTokenMatches, isSafeMethod } from "./csrf.server.ts";
 import { findSession } from "./session.server.ts";
 
-export const ROLES = ["admin", "analyst", "viewer"] as const;
-export type Role = (typeof ROLES)[number];
-const ROLE_RANK: Record<Role, number> = { viewer: 0, analyst: 1, admin: 2 };
-
-export function isRole(value: unknown): value is Role {
-  return typeof value === "string" && (ROLES as readonly string[]).includes(value);
-}
-
-/** True when `user` has at least `role` (admin > analyst > viewer). */
-export function hasRole(user: Pick<User, "role">, role: Role): boolean {
-  return isRole(user.role) && ROLE_RANK[user.role] >= ROLE_RANK[role];
-}
+export { ROLES, type Role, hasRole, isRole } from "./auth-roles.ts";
 
 export interface RequireUserOptions {
   /** minimum role; default "viewer" (any logged-in user) */
