@@ -43,7 +43,7 @@ export function renderJsonSchemas(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [name, schema] of Object.entries(PUBLISHED_SCHEMAS)) {
     const jsonSchema = z.toJSONSchema(schema, { target: "draft-2020-12", io: "input", unrepresentable: "any" });
-    const document = { $id: `https://corvid.dev/schema/protocol/v1/${name}.json`, title: name, ...jsonSchema };
+    const document = { $id: `urn:corvid:protocol:v1:${name}`, title: name, ...jsonSchema };
     files[`${name}.json`] = `${JSON.stringify(document, null, 2)}\n`;
   }
   return files;

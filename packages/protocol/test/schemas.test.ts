@@ -17,6 +17,8 @@ import {
   isTerminalTaskState,
   missingChunkIndexes,
   parameterValueMatchesType,
+  resolveArtifactParameters,
+  responderPaths,
 } from "../src/index.ts";
 import * as samples from "./fixtures/messages.ts";
 
@@ -170,6 +172,15 @@ describe("artifact definitions", () => {
     expect(parameterValueMatchesType("bool", "true")).toBe(false);
   });
 
+  it("resolves task parameters over defaults and names every bad one", () => {
+    const definition = samples.artifactDefinition;
+    expect(resolveArtifactParameters(definition)).toEqual({ hash_executables: true, name_regex: "." });
+    expect(resolveArtifactParameters(definition, { name_regex: "^ssh" })).toEqual({ hash_executables: true, name_regex: "^ssh" });
+    expect(() => resolveArtifactParameters(definition, { hash_executables: "yes", colour: "red" })).toThrow(
+      /parameter hash_executables must be of type bool; unknown parameter colour/,
+    );
+  });
+
   it("rejects repeated platforms and unknown platforms", () => {
     expect(ArtifactDefinition.safeParse({ ...samples.artifactDefinition, platforms: ["linux", "linux"] }).success).toBe(false);
     expect(ArtifactDefinition.safeParse({ ...samples.artifactDefinition, platforms: ["solaris"] }).success).toBe(false);
@@ -190,6 +201,12 @@ describe("helpers", () => {
     expect(ErrorBody.parse(body)).toEqual(body);
     expect(body.error.issues?.some((issue) => issue.path === "facts")).toBe(true);
     expect(errorBody("reenroll", "enroll again")).toEqual({ error: { code: "reenroll", message: "enroll again" } });
+  });
+
+  it("percent-encodes identifiers in endpoint paths", () => {
+    expect(responderPaths.taskProgress("task_1")).toBe("/api/responder/v1/tasks/task_1/progress");
+    expect(responderPaths.uploadChunk("a/b", 3)).toBe("/api/responder/v1/uploads/a%2Fb/chunks/3");
+    expect(responderPaths.uploadComplete("up_1")).toBe("/api/responder/v1/uploads/up_1/complete");
   });
 
   it("knows terminal task states", () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { ProtocolError } from "../errors.ts";
 import { ArtifactName, FieldName, ParameterValue, ParameterValues, Platform, Text } from "./common.ts";
 
 export const ColumnType = z.enum(["string", "int", "float", "bool", "timestamp", "json"]);
@@ -71,6 +72,28 @@ export const ArtifactDefinition = z.object({
   parameters: z.array(ArtifactParameter).max(64).refine(uniqueNames, "parameter names repeat").optional(),
   columns: z.array(ArtifactColumn).min(1).max(256).refine(uniqueNames, "column names repeat"),
 });
+
+/**
+ * The parameter values an artifact runs with: the task's values over the definition's defaults.
+ * Throws ProtocolError("invalid-argument") naming every unknown or mistyped parameter.
+ */
+export function resolveArtifactParameters(
+  definition: ArtifactDefinition,
+  supplied: ParameterValues = {},
+): Record<string, ParameterValue> {
+  const declared = new Map((definition.parameters ?? []).map((parameter) => [parameter.name, parameter]));
+  const problems: string[] = [];
+  const resolved: Record<string, ParameterValue> = {};
+  for (const parameter of declared.values()) if (parameter.default !== undefined) resolved[parameter.name] = parameter.default;
+  for (const [name, value] of Object.entries(supplied)) {
+    const parameter = declared.get(name);
+    if (!parameter) problems.push(`unknown parameter ${name}`);
+    else if (!parameterValueMatchesType(parameter.type, value)) problems.push(`parameter ${name} must be of type ${parameter.type}`);
+    else resolved[name] = value;
+  }
+  if (problems.length > 0) throw new ProtocolError("invalid-argument", `${definition.name}: ${problems.join("; ")}`);
+  return resolved;
+}
 
 export type ColumnType = z.infer<typeof ColumnType>;
 export type ArtifactColumn = z.infer<typeof ArtifactColumn>;
