@@ -111,3 +111,12 @@ export async function readAllBytes(source: ByteInput): Promise<Uint8Array> {
   }
   return joined;
 }
+
+/** ISO-8859-1 (registry "compressed" names): every byte is the code point of the same value. */
+export function latin1At(bytes: Uint8Array, offset: number, byteLength: number): string {
+  let text = "";
+  for (let start = offset; start < offset + byteLength; start += 4096) {
+    text += String.fromCharCode(...bytes.subarray(start, Math.min(start + 4096, offset + byteLength)));
+  }
+  return text;
+}

@@ -1,0 +1,242 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { ParseError } from "../src/errors.ts";
+import { getKey, type RegistryKey, RegistryHive, type RegistryRecord, walkRegistry } from "../src/regf.ts";
+import { filetimeToIso } from "../src/regf-lnk-values.ts";
+import { artifactsDir, corpusPresent, sameInstant } from "./lnk-corpus.ts";
+
+const hivePath = (name: string) => join(artifactsDir, "plaso", name);
+const hiveBytes = (name: string) => readFileSync(hivePath(name));
+
+async function collect(records: AsyncIterable<RegistryRecord>) {
+  const keys: RegistryKey[] = [];
+  const errors: ParseError[] = [];
+  for await (const record of records) {
+    if (record.kind === "key") keys.push(record);
+    else errors.push(record.error);
+  }
+  return { keys, errors };
+}
+
+interface PlasoExpected {
+  tests: { test: string; key_paths: string[]; counts: Record<string, number>; checks?: { expected: Record<string, unknown> }[] }[];
+}
+const plasoExpected = (name: string) =>
+  JSON.parse(readFileSync(join(artifactsDir, "plaso", name.replace(/([^/]+)$/, "expected/$1.plaso-expected.json")), "utf8")) as PlasoExpected;
+
+/** plaso names NTUSER.DAT keys from HKEY_CURRENT_USER, the mount point of the hive root. */
+const belowRoot = (keyPath: string) => keyPath.replace(/^HKEY_CURRENT_USER\\/, "");
+
+function hasRegfexport(): boolean {
+  try {
+    execFileSync("regfexport", ["-V"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface ExportedKey { path: string; values: { name: string; type: string; size: number; data: string[] }[] }
+
+/** Parses `regfexport` text: "Key path:" blocks with "Value: N name / Type: … (REG_X) / Data size / Data" entries. */
+function parseRegfexport(text: string): ExportedKey[] {
+  const keys: ExportedKey[] = [];
+  let value: ExportedKey["values"][number] | null = null;
+  for (const line of text.split("\n")) {
+    if (line.startsWith("Key path: ")) {
+      keys.push({ path: line.slice(10).split("\\").slice(1).join("\\"), values: [] });
+      value = null;
+    } else if (line.startsWith("Value: ")) {
+      value = { name: line.replace(/^Value: \d+ ?/, ""), type: "", size: 0, data: [] };
+      keys.at(-1)!.values.push(value);
+    } else if (value && line.startsWith("Type: ")) {
+      value.type = /\((\w+)\)$/.exec(line)?.[1] ?? line;
+    } else if (value && line.startsWith("Data size: ")) {
+      value.size = Number(line.slice(11));
+    } else if (value && line.startsWith("Data:")) {
+      if (line.length > 6) value.data.push(line.slice(6));
+    } else if (value && /^[0-9a-f]{8}: /.test(line)) {
+      value.data.push(...line.slice(10, 58).trim().split(/\s+/));
+    } else if (line === "") {
+      value = null;
+    }
+  }
+  return keys;
+}
+
+describe.skipIf(!corpusPresent)("REGF over windows-artifacts", () => {
+  it("reads the base block and hive bins of NTUSER.DAT", async () => {
+    const hive = await RegistryHive.open(hiveBytes("regf/NTUSER.DAT"));
+    expect(hive.header).toMatchObject({
+      majorVersion: 1,
+      minorVersion: 3,
+      primarySequenceNumber: 132,
+      dirty: false,
+      checksumValid: true,
+      rootCellOffset: 32,
+      hiveBinsDataSize: 458752,
+      hiveBinCount: 93,
+      fileName: "\\??\\c:\\users\\bperry\\ntuser.dat",
+      lastWritten: "2013-08-22T13:25:44.0672833Z",
+    });
+    expect(hive.warnings).toEqual([]);
+  });
+
+  it("100_sub_keys.hiv: plaso's 101 keys and no warnings", async () => {
+    const [test] = plasoExpected("regf/100_sub_keys.hiv").tests;
+    const { keys, errors } = await collect(walkRegistry(hiveBytes("regf/100_sub_keys.hiv")));
+    expect(keys).toHaveLength(test!.counts.event_data!);
+    expect(errors).toHaveLength(test!.counts.extraction_warning!);
+    expect(keys[0]).toMatchObject({ path: "", name: "TestKey" });
+    expect(keys.filter((key) => key.values[0]?.data === "String")).toHaveLength(100);
+  });
+
+  it("corrupt_sub_key_list.hiv: plaso's 100 keys plus one typed error, and the walk goes on past it", async () => {
+    const [test] = plasoExpected("regf/corrupt_sub_key_list.hiv").tests;
+    const records: RegistryRecord[] = [];
+    for await (const record of walkRegistry(hiveBytes("regf/corrupt_sub_key_list.hiv"))) records.push(record);
+    const keys = records.filter((record) => record.kind === "key");
+    const errors = records.filter((record) => record.kind === "error");
+    expect(keys).toHaveLength(test!.counts.event_data!);
+    expect(errors).toHaveLength(test!.counts.extraction_warning!);
+    expect(errors[0]!.error).toBeInstanceOf(ParseError);
+    expect(errors[0]!.error).toMatchObject({ format: "regf", structure: "nk cell" });
+    expect(errors[0]!.path).toBe(""); // damage is in a subkey of the root
+    // keys after the damaged one were still produced (regfexport stops at it: "unable to retrieve sub key: 8")
+    expect(records.indexOf(errors[0]!)).toBeLessThan(records.length - 1);
+  });
+
+  it("NTUSER.DAT: every plaso key-path check", async () => {
+    const hive = await RegistryHive.open(hiveBytes("regf/NTUSER.DAT"));
+    const expected = plasoExpected("regf/NTUSER.DAT");
+    for (const test of expected.tests) {
+      const key = await hive.getKey(belowRoot(test.key_paths[0]!));
+      expect(key, test.test).not.toBeNull();
+      const checks = test.checks?.map((check) => check.expected) ?? [];
+      const depth = key!.path.split("\\").length;
+      const subkeys = (await collect(hive.walk(key!.path))).keys.filter((candidate) => candidate.path.split("\\").length === depth + 1);
+      switch (test.test) {
+        case "testProcessWithNtUserDat": // BagMRU: one event for the key
+        case "testProcessWithTypedURLsKey": // TypedURLs: one event for the key listing its url values
+          expect(test.counts.event_data).toBe(1);
+          for (const check of checks) {
+            expect(belowRoot(check.key_path as string)).toBe(key!.path);
+            expect(sameInstant(key!.lastWritten, check.last_written_time as string)).toBe(true);
+            if (check.entries) {
+              expect(key!.values.map((value) => `${value.name}: ${String(value.data)}`)).toEqual(check.entries);
+            }
+          }
+          break;
+        case "testProcess": {
+          if (test.key_paths[0]!.endsWith("MountPoints2")) {
+            expect(subkeys).toHaveLength(test.counts.event_data!); // one event per mount point subkey
+            for (const check of checks) {
+              const mountPoint = subkeys.find((subkey) => subkey.name === check.name)!;
+              expect(sameInstant(mountPoint.lastWritten, check.last_written_time as string)).toBe(true);
+              expect(belowRoot(check.key_path as string)).toBe(key!.path);
+            }
+          } else {
+            // TypedURLsTime: one event per url value plus one for the key.
+            expect(key!.values.length + 1).toBe(test.counts.event_data);
+            const typedUrls = await hive.getKey("Software\\Microsoft\\Internet Explorer\\TypedURLs");
+            for (const check of checks) {
+              const [urlName] = (check.entry as string).split(": ");
+              const urlTime = key!.values.find((value) => value.name === urlName)!;
+              const ticks = BigInt(`0x${(urlTime.data as string).match(/../g)!.reverse().join("")}`);
+              expect(sameInstant(filetimeToIso(ticks), check.last_visited_time as string)).toBe(true);
+              const url = typedUrls!.values.find((value) => value.name === urlName)!;
+              expect(`${urlName}: ${String(url.data)}`).toBe(check.entry);
+              expect(belowRoot(check.key_path as string)).toBe(key!.path);
+            }
+          }
+          break;
+        }
+        case "testProcessWithLockdownZonesKeyInNtUserDat":
+        case "testProcessWithZonesKeyInNtUserDat":
+          // One event for the key and one per zone subkey (0-4).
+          expect(1 + subkeys.length).toBe(test.counts.event_data);
+          break;
+        case "testProcessOnWindows8NtUserDat": {
+          // One event per Count value except the ROT13-encoded UEME_CTLSESSION statistics value.
+          const count = await hive.getKey(`${key!.path}\\Count`);
+          const rot13 = (text: string) => text.replace(/[a-z]/gi, (c) => String.fromCharCode(((c.toLowerCase().charCodeAt(0) - 97 + 13) % 26) + (c <= "Z" ? 65 : 97)));
+          expect(count!.values.filter((value) => rot13(value.name) !== "UEME_CTLSESSION")).toHaveLength(test.counts.event_data!);
+          break;
+        }
+        default:
+          throw new Error(`no mapping for plaso test ${test.test}`);
+      }
+      expect(test.counts.extraction_warning).toBe(0);
+    }
+  });
+
+  it("win10-Amcache.hve: plaso's svchost.exe entry", async () => {
+    const [test] = plasoExpected("winreg/win10-Amcache.hve").tests;
+    const hive = await RegistryHive.open(hiveBytes("winreg/win10-Amcache.hve"));
+    for (const { expected } of test!.checks!) {
+      const files = (await collect(hive.walk("Root\\InventoryApplicationFile"))).keys;
+      const entry = files.find((key) => key.values.some((value) => value.name === "FileId" && value.data === expected.file_identifier))!;
+      const value = (name: string) => entry.values.find((candidate) => candidate.name === name)?.data;
+      expect(value("Name")).toBe(expected.filename);
+      expect(value("LowerCaseLongPath")).toBe(expected.full_path);
+      expect(sameInstant(entry.lastWritten, expected.application_key_last_written_time as string)).toBe(true);
+      // LinkDate is "MM/DD/YYYY hh:mm:ss"; plaso reports it as link_time.
+      const [, month, day, year, time] = /^(\d\d)\/(\d\d)\/(\d{4}) (.+)$/.exec(value("LinkDate") as string)!;
+      expect(`${year}-${month}-${day}T${time}+00:00`).toBe(expected.link_time);
+      // The other plaso fields are null: the entry has none of those values.
+      for (const absent of ["file_creation_time", "file_modification_time", "installation_time", "msi_installation_time", "last_written_time"]) {
+        expect(expected[absent]).toBeNull();
+      }
+    }
+  });
+
+  it("getKey: case-insensitive lookups and null for missing keys", async () => {
+    const bytes = hiveBytes("regf/NTUSER.DAT");
+    const key = await getKey(bytes, "software\\MICROSOFT\\internet explorer\\typedurls");
+    expect(key?.name).toBe("TypedURLs");
+    expect(await getKey(bytes, "Software\\NoSuchKey")).toBeNull();
+    expect((await getKey(bytes, ""))?.name).toBe("CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}");
+  });
+
+  it("rejects files that are not hives with a typed error", async () => {
+    const lnk = readFileSync(join(artifactsDir, "plaso/NeroInfoTool.lnk"));
+    await expect(RegistryHive.open(lnk)).rejects.toMatchObject({ format: "regf", structure: "base block", reason: "bad signature" });
+    await expect(RegistryHive.open(hiveBytes("regf/NTUSER.DAT").subarray(0, 100))).rejects.toMatchObject({
+      format: "regf", reason: "truncated", need: 512, have: 100,
+    });
+  });
+
+  it.skipIf(!hasRegfexport())("agrees with regfexport (libregf) on every key and value of NTUSER.DAT and Amcache.hve", async () => {
+    for (const name of ["regf/NTUSER.DAT", "winreg/win10-Amcache.hve"]) {
+      const exported = parseRegfexport(execFileSync("regfexport", [hivePath(name)], { encoding: "utf8", maxBuffer: 64 << 20 }));
+      const { keys, errors } = await collect(walkRegistry(hiveBytes(name)));
+      expect(errors).toEqual([]);
+      expect(keys.map((key) => key.path)).toEqual(exported.map((key) => key.path));
+      keys.forEach((key, index) => {
+        const reference = exported[index]!;
+        expect(key.values.map((value) => value.name || "(default)"), key.path).toEqual(reference.values.map((value) => value.name));
+        key.values.forEach((value, valueIndex) => {
+          const expected = reference.values[valueIndex]!;
+          const where = `${key.path} / ${value.name}`;
+          // For strings libregf reports the size up to the first terminator, not the declared vk size
+          // (OSVersionAtInstallTime: 28 declared bytes = "10.0.0.18362" + two NULs, regfexport says 26).
+          if (typeof value.data !== "string" || !value.typeName.endsWith("_SZ")) expect(value.size, where).toBe(expected.size);
+          const typeName = { REG_DWORD_LITTLE_ENDIAN: "REG_DWORD", REG_QWORD_LITTLE_ENDIAN: "REG_QWORD" }[expected.type] ?? expected.type;
+          expect(value.typeName, where).toBe(typeName);
+          if (typeof value.data === "number" || value.typeName === "REG_QWORD") expect(String(value.data), where).toBe(expected.data[0]);
+          else if (value.typeName === "REG_SZ" || value.typeName === "REG_EXPAND_SZ") expect(value.data, where).toBe(expected.data[0] ?? "");
+          // libregf 20201007 prints data stored inside the vk cell (size <= 4, bit 31 set) as zeros, e.g.
+          // SchemeLangID: the vk holds 09 04, regfexport shows 00 00; those are compared only for size.
+          else if (typeof value.data === "string" && value.size > 4) expect(value.data, where).toBe(expected.data.join(""));
+          else if (Array.isArray(value.data)) {
+            const bytes = Uint8Array.from(expected.data, (hex) => Number.parseInt(hex, 16));
+            const text = String.fromCharCode(...new Uint16Array(bytes.buffer, 0, bytes.length >> 1));
+            expect(value.data, where).toEqual(text.split("\0").filter((part, i, all) => part !== "" || all.slice(i).some(Boolean)));
+          }
+        });
+      });
+    }
+  });
+});
