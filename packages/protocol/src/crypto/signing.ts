@@ -81,6 +81,19 @@ export async function signRequest(input: {
   };
 }
 
+/** Consoles pass the same imported CryptoKey for every request of a responder; derive its ID once. */
+const responderIdByKey = new WeakMap<CryptoKey, string>();
+
+async function responderIdOfKey(publicKey: CryptoKey | Uint8Array | string): Promise<string> {
+  if (!(publicKey instanceof CryptoKey)) return responderIdFromPublicKey(publicKey);
+  let responderId = responderIdByKey.get(publicKey);
+  if (responderId === undefined) {
+    responderId = await responderIdFromPublicKey(new Uint8Array(await subtleCrypto().exportKey("raw", publicKey)));
+    responderIdByKey.set(publicKey, responderId);
+  }
+  return responderId;
+}
+
 function readHeader(headers: HeaderSource, name: string): string | undefined {
   if (headers instanceof Headers) return headers.get(name) ?? undefined;
   const value = headers[name];
@@ -121,11 +134,7 @@ export async function verifyRequest(input: {
     return { ok: false, reason: "missing-header" };
   }
 
-  const publicKeyRaw =
-    input.publicKey instanceof CryptoKey
-      ? new Uint8Array(await subtleCrypto().exportKey("raw", input.publicKey))
-      : input.publicKey;
-  if (responderId !== input.expectedResponderId || (await responderIdFromPublicKey(publicKeyRaw)) !== responderId) {
+  if (responderId !== input.expectedResponderId || (await responderIdOfKey(input.publicKey)) !== responderId) {
     return { ok: false, reason: "responder-mismatch" };
   }
 
