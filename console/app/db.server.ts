@@ -41,10 +41,15 @@ export async function createDb(url: string): Promise<Db> {
   return db;
 }
 
-let processDb: Promise<Db> | undefined;
+const clientsByUrl = new Map<string, Promise<Db>>();
 
-/** The process-wide client for $DATABASE_URL (default: SQLite in the data directory). */
+/** The process-wide client for $DATABASE_URL (default: SQLite in the data directory), one per URL. */
 export function getDb(): Promise<Db> {
-  processDb ??= createDb(resolveDatabaseUrl(process.env));
-  return processDb;
+  const url = resolveDatabaseUrl(process.env);
+  let db = clientsByUrl.get(url);
+  if (!db) {
+    db = createDb(url);
+    clientsByUrl.set(url, db);
+  }
+  return db;
 }

@@ -64,7 +64,9 @@ export function verifyTotp(secretBase32: string, code: string, now: Date = new D
   if (!/^\d{6}$/.test(normalized)) return false;
   const key = base32Decode(secretBase32);
   const seconds = Math.floor(now.getTime() / 1000);
-  return [-30, 0, 30].some((drift) => timingSafeEqual(Buffer.from(totp(key, seconds + drift)), Buffer.from(normalized)));
+  return [-30, 0, 30]
+    .filter((drift) => seconds + drift >= 0)
+    .some((drift) => timingSafeEqual(Buffer.from(totp(key, seconds + drift)), Buffer.from(normalized)));
 }
 
 export function generateTotpSecret(): string {
