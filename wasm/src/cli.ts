@@ -4,6 +4,7 @@
 import { createReadStream } from "node:fs";
 import { ParseError } from "./errors.ts";
 import { parseEvtx } from "./evtx.ts";
+import { parsePrefetch } from "./prefetch.ts";
 
 export type OutputFormat = "jsonl" | "json" | "xml";
 
@@ -25,6 +26,21 @@ export const PARSERS: Record<string, CliParser> = {
       for await (const item of parseEvtx(createReadStream(path, { highWaterMark: 1 << 20 }), { format: format === "xml" ? "xml" : "json" })) {
         yield item.ok ? { ok: true, text: format === "xml" ? item.record.trimEnd() : item.record } : { ok: false, error: item.error };
       }
+    },
+  },
+  prefetch: {
+    extraFormats: [],
+    async *parse(path) {
+      // One record per file: a Prefetch file parses whole or fails with one typed error.
+      let text: string;
+      try {
+        text = JSON.stringify(await parsePrefetch(createReadStream(path)));
+      } catch (error) {
+        if (!(error instanceof ParseError)) throw error;
+        yield { ok: false, error };
+        return;
+      }
+      yield { ok: true, text };
     },
   },
 };

@@ -5,3 +5,4 @@ export {
   type EvtxEvent, type EvtxFailure, type EvtxFormat, type EvtxItem, type EvtxOptions, type EvtxRecord, type EvtxStream,
   type EvtxSummary, parseEvtx, separateAttributes,
 } from "./evtx.ts";
+export { type FileReference, type PrefetchFileMetric, type PrefetchInfo, type PrefetchVolume, PrefetchParser, parsePrefetch } from "./prefetch.ts";

@@ -1,5 +1,7 @@
+import type { ByteSource } from "./byte-source.ts";
 import { ParseError } from "./errors.ts";
 import { instantiateFormat } from "./load.ts";
+import { readAllBytes } from "./regf-lnk-values.ts";
 
 /** An NTFS file reference: MFT entry number (48 bits) and sequence number (16 bits). */
 export interface FileReference {
@@ -94,9 +96,13 @@ async function instantiatePrefetch(): Promise<PrefetchExports> {
   return instance.exports as unknown as PrefetchExports;
 }
 
-/** Parses one Prefetch file (any supported version, compressed or not). Throws `ParseError` on bad input. */
-export async function parsePrefetch(bytes: Uint8Array): Promise<PrefetchInfo> {
-  return (await PrefetchParser.create()).parse(bytes);
+/**
+ * Parses one Prefetch file (any supported version, compressed or not). Throws `ParseError` on bad input.
+ * Prefetch files are small (kilobytes to a few megabytes), so a stream or reader is read whole first.
+ */
+export async function parsePrefetch(source: ByteSource): Promise<PrefetchInfo> {
+  const [parser, bytes] = await Promise.all([PrefetchParser.create(), readAllBytes(source)]);
+  return parser.parse(bytes);
 }
 
 function errorFrom(wasm: PrefetchExports, memory: ArrayBuffer): ParseError {
