@@ -5,6 +5,8 @@ import { createReadStream } from "node:fs";
 import { ParseError } from "./errors.ts";
 import { parseEvtx } from "./evtx.ts";
 import { parsePrefetch } from "./prefetch.ts";
+import { parseLnk } from "./lnk.ts";
+import { walkRegistry } from "./regf.ts";
 
 export type OutputFormat = "jsonl" | "json" | "xml";
 
@@ -25,6 +27,32 @@ export const PARSERS: Record<string, CliParser> = {
       // JSON text comes straight from the wasm renderer; no parse/stringify round trip.
       for await (const item of parseEvtx(createReadStream(path, { highWaterMark: 1 << 20 }), { format: format === "xml" ? "xml" : "json" })) {
         yield item.ok ? { ok: true, text: format === "xml" ? item.record.trimEnd() : item.record } : { ok: false, error: item.error };
+      }
+    },
+  },
+  lnk: {
+    extraFormats: [],
+    async *parse(path) {
+      // One record per file; a file that is not a link, or damage after the string data, is an error item.
+      const parsed = await parseLnk(createReadStream(path)).catch((error: unknown) => {
+        if (error instanceof ParseError) return error;
+        throw error;
+      });
+      if (parsed instanceof ParseError) {
+        yield { ok: false, error: parsed };
+        return;
+      }
+      const { warnings, ...info } = parsed;
+      yield { ok: true, text: JSON.stringify(info) };
+      for (const warning of warnings) yield { ok: false, error: warning };
+    },
+  },
+  regf: {
+    extraFormats: [],
+    async *parse(path) {
+      for await (const record of walkRegistry(createReadStream(path, { highWaterMark: 1 << 22 }))) {
+        if (record.kind === "key") yield { ok: true, text: JSON.stringify(record) };
+        else yield { ok: false, error: record.error };
       }
     },
   },

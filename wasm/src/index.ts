@@ -5,4 +5,13 @@ export {
   type EvtxEvent, type EvtxFailure, type EvtxFormat, type EvtxItem, type EvtxOptions, type EvtxRecord, type EvtxStream,
   type EvtxSummary, parseEvtx, separateAttributes,
 } from "./evtx.ts";
+export {
+  type DarwinDescriptor, type ExtensionBlock, type ExtraDataBlock, type LinkInfo, type LnkInfo, type LnkValue,
+  type NetworkShareInfo, type PropertyStorage, type PropertyValue, type ShellItem, type TrackerData, type VolumeInfo,
+  parseLnk,
+} from "./lnk.ts";
+export {
+  type RegistryError, type RegistryHiveHeader, type RegistryKey, type RegistryRecord, type RegistryValue,
+  type RegistryValueData, getKey, RegistryHive, walkRegistry,
+} from "./regf.ts";
 export { type FileReference, type PrefetchFileMetric, type PrefetchInfo, type PrefetchVolume, PrefetchParser, parsePrefetch } from "./prefetch.ts";

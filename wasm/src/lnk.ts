@@ -1,13 +1,15 @@
 // LNK (MS-SHLLINK) public API: parseLnk(bytes) → LnkInfo. The wasm module walks the structures and emits
 // entries (see assembly/lnk/entries.ts); this file turns them into typed objects and decodes text lazily.
+import type { ByteSource } from "./byte-source.ts";
 import { ParseError } from "./errors.ts";
 import { instantiateFormat } from "./load.ts";
 import { LNK_FIELDS, LNK_REASONS, LNK_STRUCTURES } from "./lnk-tags.ts";
 import {
-  ansiAt, type ByteInput, fatDateTimeToIso, filetimeFromWords, filetimeToIso, guidAt, hexAt, readAllBytes, utf16At,
+  ansiAt, fatDateTimeToIso, filetimeFromWords, filetimeToIso, guidAt, hexAt, readAllBytes, utf16At,
 } from "./regf-lnk-values.ts";
 
-export type LnkValue = string | number | bigint | null;
+/** 64-bit property values are decimal strings so every result survives JSON.stringify. */
+export type LnkValue = string | number | null;
 
 export interface ExtensionBlock {
   signature: string;
@@ -164,7 +166,7 @@ const CHILD_SLOTS: Record<string, { key: string; list: boolean }> = {
 
 type Node = Record<string, unknown> & { _offset?: number; _size?: number; _type?: number };
 
-export async function parseLnk(source: ByteInput): Promise<LnkInfo> {
+export async function parseLnk(source: ByteSource): Promise<LnkInfo> {
   const bytes = await readAllBytes(source);
   const { parsed, words } = await runModule(bytes);
   const warnings: ParseError[] = [];
@@ -221,7 +223,7 @@ async function runModule(bytes: Uint8Array): Promise<{ parsed: boolean; words: I
   }
 }
 
-function decodeValue(bytes: Uint8Array, kind: number, a: number, b: number): LnkValue {
+function decodeValue(bytes: Uint8Array, kind: number, a: number, b: number): LnkValue | bigint {
   switch (kind) {
     case KIND.u32:
       return a >>> 0;
@@ -433,7 +435,7 @@ function shapeExtraBlock(node: Node): ExtraDataBlock {
         ...(typeof property.propertyId === "number" ? { id: property.propertyId } : {}),
         ...(typeof property.propertyName === "string" ? { name: property.propertyName } : {}),
         type: (property.propertyType as number | undefined) ?? 0,
-        value: (property.propertyValue as LnkValue | undefined) ?? null,
+        value: typeof property.propertyValue === "bigint" ? property.propertyValue.toString() : ((property.propertyValue as LnkValue | undefined) ?? null),
       })),
     }));
   }

@@ -1,4 +1,5 @@
 // Value decoders shared by the LNK and REGF wrappers. Web-standard APIs only.
+import { type ByteSource, fixedBlocks } from "./byte-source.ts";
 
 const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n;
 
@@ -71,46 +72,25 @@ export function hexAt(bytes: Uint8Array, offset: number, byteLength: number): st
   return Array.from(bytes.subarray(offset, offset + byteLength), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/**
- * Inputs accepted by the LNK and REGF parsers: bytes, a Blob/File, a stream of pieces, or a random-access
- * reader `{ size, read(offset, length) }` (the same shape as the EVTX/Prefetch readers use).
- */
-export type ByteInput =
-  | Uint8Array
-  | { arrayBuffer(): Promise<ArrayBuffer> }
-  | { size: number; read(offset: number, length: number): Promise<Uint8Array> }
-  | AsyncIterable<Uint8Array>;
+/** Both formats address their structures by absolute offset, so the parsers need the whole file at once. */
+export async function readAllBytes(source: ByteSource): Promise<Uint8Array> {
+  if (source instanceof Uint8Array) return source;
+  const blocks: Uint8Array[] = [];
+  let total = 0;
+  for await (const block of fixedBlocks(source, READ_BLOCK, READ_BLOCK)) {
+    blocks.push(block.slice());
+    total += block.length;
+  }
+  const whole = new Uint8Array(total);
+  let at = 0;
+  for (const block of blocks) {
+    whole.set(block, at);
+    at += block.length;
+  }
+  return whole;
+}
 
 const READ_BLOCK = 4 * 1024 * 1024;
-
-/** Both formats address their structures by absolute offset, so the parsers need the whole file at once. */
-export async function readAllBytes(source: ByteInput): Promise<Uint8Array> {
-  if (source instanceof Uint8Array) return source;
-  if ("read" in source && typeof source.read === "function") {
-    const whole = new Uint8Array(source.size);
-    for (let offset = 0; offset < source.size; offset += READ_BLOCK) {
-      const wanted = Math.min(READ_BLOCK, source.size - offset);
-      const block = (await source.read(offset, wanted)).subarray(0, wanted);
-      whole.set(block, offset);
-      if (block.length < wanted) return whole.subarray(0, offset + block.length);
-    }
-    return whole;
-  }
-  if ("arrayBuffer" in source) return new Uint8Array(await source.arrayBuffer());
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for await (const chunk of source as AsyncIterable<Uint8Array>) {
-    chunks.push(chunk);
-    total += chunk.length;
-  }
-  const joined = new Uint8Array(total);
-  let at = 0;
-  for (const chunk of chunks) {
-    joined.set(chunk, at);
-    at += chunk.length;
-  }
-  return joined;
-}
 
 /** ISO-8859-1 (registry "compressed" names): every byte is the code point of the same value. */
 export function latin1At(bytes: Uint8Array, offset: number, byteLength: number): string {

@@ -2,10 +2,11 @@
 // the file, so it is needed whole); keys come out as a stream, a batch of keys per wasm call, so a large
 // hive is never materialised as objects. Damage is reported in the stream as error records and the walk
 // goes on with the next key.
+import type { ByteSource } from "./byte-source.ts";
 import { ParseError } from "./errors.ts";
 import { instantiateFormat } from "./load.ts";
 import {
-  type ByteInput, filetimeFromWords, filetimeToIso, hexAt, latin1At, readAllBytes, utf16At,
+  filetimeFromWords, filetimeToIso, hexAt, latin1At, readAllBytes, utf16At,
 } from "./regf-lnk-values.ts";
 
 export interface RegistryHiveHeader {
@@ -104,7 +105,7 @@ export class RegistryHive {
     readonly warnings: ParseError[],
   ) {}
 
-  static async open(source: ByteInput): Promise<RegistryHive> {
+  static async open(source: ByteSource): Promise<RegistryHive> {
     const bytes = await readAllBytes(source);
     const exports = (await instantiateFormat("regf")).exports as unknown as RegfExports;
     const hiveAddress = guard(() => {
@@ -246,13 +247,13 @@ export class RegistryHive {
 }
 
 /** Streams every key (with its values) of a hive, and error records for damaged structures. */
-export async function* walkRegistry(source: ByteInput, path = ""): AsyncGenerator<RegistryRecord> {
+export async function* walkRegistry(source: ByteSource, path = ""): AsyncGenerator<RegistryRecord> {
   const hive = await RegistryHive.open(source);
   yield* hive.walk(path);
 }
 
 /** Reads one key (path below the hive root) and its values; null when absent. */
-export async function getKey(source: ByteInput, path: string): Promise<RegistryKey | null> {
+export async function getKey(source: ByteSource, path: string): Promise<RegistryKey | null> {
   return (await RegistryHive.open(source)).getKey(path);
 }
 
