@@ -136,6 +136,16 @@ describe("timeline events use ECS names", () => {
     expect(TimelineEvent.safeParse({ ...samples.timelineEvent, event: { kind: "event" } }).success).toBe(false);
   });
 
+  it("carries browser and cloud events without losing their ECS fields", () => {
+    expect(TimelineEvent.parse(samples.browserDownloadEvent)).toEqual(samples.browserDownloadEvent);
+    expect(TimelineEvent.parse(samples.cloudSignInEvent)).toEqual(samples.cloudSignInEvent);
+  });
+
+  it("bounds labels", () => {
+    const labels = Object.fromEntries(Array.from({ length: 65 }, (_, i) => [`l${i}`, "v"]));
+    expect(TimelineEvent.safeParse({ ...samples.timelineEvent, labels }).success).toBe(false);
+  });
+
   it("keeps source as the ECS network source object", () => {
     expect(TimelineEvent.safeParse({ ...samples.timelineEvent, source: "Linux.Sys.Processes" }).success).toBe(false);
     expect(TimelineEvent.parse(samples.timelineEvent).source?.ip).toBe("198.51.100.7");

@@ -95,7 +95,15 @@ export const TimelineEvent = z.object({
       hash: Hashes.optional(),
     })
     .optional(),
-  url: z.object({ full: LongText.optional(), domain: Keyword.optional() }).optional(),
+  url: z
+    .object({ full: LongText.optional(), domain: Keyword.optional(), path: LongText.optional(), scheme: Keyword.optional() })
+    .optional(),
+  http: z
+    .object({
+      request: z.object({ method: Keyword.optional(), referrer: LongText.optional() }).optional(),
+      response: z.object({ status_code: z.int().min(100).max(999).optional() }).optional(),
+    })
+    .optional(),
   user_agent: z.object({ original: Keyword.optional() }).optional(),
   source: Endpoint.optional(),
   destination: Endpoint.optional(),
@@ -109,7 +117,14 @@ export const TimelineEvent = z.object({
   related: z
     .object({ ip: Keywords.optional(), user: Keywords.optional(), hosts: Keywords.optional(), hash: Keywords.optional() })
     .optional(),
+  /** OCSF classification tags next to the ECS names (cloud events), e.g. class 3002 Authentication. */
+  ocsf: z.object({ class_uid: z.int().min(0).optional(), activity_id: z.int().min(0).optional() }).optional(),
   tags: Keywords.optional(),
+  /** ECS custom key/value keywords for facts without an ECS field. */
+  labels: z
+    .record(z.string().max(128), Keyword)
+    .refine((labels) => Object.keys(labels).length <= 64, "at most 64 labels")
+    .optional(),
   message: LongText.optional(),
   /** The original record, untouched, so nothing is lost by normalization. */
   raw: z
