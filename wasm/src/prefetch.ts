@@ -1,7 +1,7 @@
 import type { ByteSource } from "./byte-source.ts";
 import { ParseError } from "./errors.ts";
 import { instantiateFormat } from "./load.ts";
-import { readAllBytes } from "./regf-lnk-values.ts";
+import { filetimeToIso, readAllBytes } from "./regf-lnk-values.ts";
 
 /** An NTFS file reference: MFT entry number (48 bits) and sequence number (16 bits). */
 export interface FileReference {
@@ -63,7 +63,6 @@ interface PrefetchExports {
 
 /** Table word meaning "absent" (a version 17 metric has no file reference). */
 const NONE = 0xffffffff;
-const FILETIME_UNIX_EPOCH_SECONDS = 11_644_473_600n;
 const utf16 = new TextDecoder("utf-16le");
 
 /**
@@ -197,12 +196,4 @@ function fileReferenceAt(data: DataView, offset: number): FileReference {
   const low = data.getUint32(offset, true);
   const high = data.getUint32(offset + 4, true);
   return { mftEntry: (high & 0xffff) * 0x1_0000_0000 + low, sequence: high >>> 16 };
-}
-
-/** FILETIME (100 ns ticks since 1601) to ISO 8601 UTC keeping all 7 fractional digits; 0 means unset. */
-export function filetimeToIso(filetime: bigint): string | null {
-  if (filetime === 0n) return null;
-  const seconds = filetime / 10_000_000n - FILETIME_UNIX_EPOCH_SECONDS;
-  const ticks = (filetime % 10_000_000n).toString().padStart(7, "0");
-  return new Date(Number(seconds) * 1000).toISOString().replace(/\.\d{3}Z$/, `.${ticks}Z`);
 }
