@@ -1,5 +1,6 @@
 // Every expected value that EricZimmerman/Prefetch and plaso assert about the Prefetch files of the
 // windows-artifacts corpus, checked against Corvid's parser.
+import { spawnSync } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -318,5 +319,26 @@ describe("damaged and crafted input", () => {
     const fresh = await (await PrefetchParser.create()).parse(win10Calc());
     expect(reused).toEqual(fresh);
     expect(reused.compressed).toBe(true);
+  });
+});
+
+describe("corvid-parse prefetch", () => {
+  const cli = join(repoRoot, "wasm/bin/corvid-parse.mjs");
+  const runCli = (...args: string[]) => spawnSync(process.execPath, [cli, "prefetch", ...args], { encoding: "utf8", timeout: 60_000 });
+
+  it("writes one JSON record per file and a summary", () => {
+    const result = runCli(join(corpus, "plaso/winprefetch/NOTEPAD.EXE-D8414F97.pf"));
+    expect(result.status).toBe(0);
+    const record = JSON.parse(result.stdout) as PrefetchInfo;
+    expect(record).toMatchObject({ version: 30, compressed: true, executableName: "NOTEPAD.EXE", runCount: 2 });
+    expect(result.stderr).toContain("prefetch: 1 records ok, 0 errors");
+  });
+
+  it("reports a file that is not a Prefetch file as one error", () => {
+    const result = runCli(join(corpus, "ez-prefetch/Bad/notAPrefetch.pf"), "--format", "json");
+    expect(result.status).toBe(1);
+    expect(JSON.parse(result.stdout)).toEqual([]);
+    expect(result.stderr).toContain("bad signature: expected SCCA");
+    expect(result.stderr).toContain("prefetch: 0 records ok, 1 errors");
   });
 });
