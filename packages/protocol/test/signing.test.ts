@@ -95,6 +95,9 @@ describe("key storage", () => {
     await expect(importResponderKeys("garbage")).rejects.toMatchObject({ code: "invalid-key" });
     const otherPublic = publicKeyToBase64Url(otherKeys.publicKeyRaw);
     await expect(importResponderKeys({ ...stored, publicKey: otherPublic })).rejects.toMatchObject({ code: "invalid-key" });
+    const otherStored = await exportResponderKeys(otherKeys);
+    const swappedPrivate = { ...stored, privateKeyJwk: { ...otherStored.privateKeyJwk, x: stored.publicKey } };
+    await expect(importResponderKeys(swappedPrivate)).rejects.toMatchObject({ code: "invalid-key" });
     const brokenJwk = { ...stored, privateKeyJwk: { ...stored.privateKeyJwk, d: "AAAA" } };
     await expect(importResponderKeys(brokenJwk)).rejects.toMatchObject({ code: "invalid-key" });
   });

@@ -2,7 +2,7 @@ import { z } from "zod";
 import { RESPONDER_ID_PREFIX } from "../constants.ts";
 import { ProtocolError, subtleCrypto } from "../errors.ts";
 import { PublicKeyBase64Url } from "../schemas/common.ts";
-import { base64UrlToBytes, bytesToBase32, bytesToBase64Url, toArrayBuffer } from "./encoding.ts";
+import { base64UrlToBytes, bytesToBase32, bytesToBase64Url, randomBytes, toArrayBuffer } from "./encoding.ts";
 import { sha256Bytes } from "./hash.ts";
 
 const ED25519 = { name: "Ed25519" } as const;
@@ -47,15 +47,22 @@ export async function importResponderKeys(stored: unknown): Promise<ResponderKey
   if (!parsed.success) throw new ProtocolError("invalid-key", `stored responder keys are malformed: ${z.prettifyError(parsed.error)}`);
   const { publicKey, privateKeyJwk } = parsed.data;
   if (privateKeyJwk.x !== publicKey) throw new ProtocolError("invalid-key", "stored private key does not match the stored public key");
+  let keys: ResponderKeys;
   try {
-    const { key_ops: _ignoredOps, ...jwk } = privateKeyJwk;
-    const privateKey = await subtleCrypto().importKey("jwk", jwk as JsonWebKey, ED25519, true, ["sign"]);
-    const imported = await importPublicKey(publicKey);
-    return { privateKey, publicKey: imported, publicKeyRaw: base64UrlToBytes(publicKey) };
+    const privateKey = await subtleCrypto().importKey("jwk", privateKeyJwk as JsonWebKey, ED25519, true, ["sign"]);
+    keys = { privateKey, publicKey: await importPublicKey(publicKey), publicKeyRaw: base64UrlToBytes(publicKey) };
   } catch (error) {
     if (error instanceof ProtocolError) throw error;
     throw new ProtocolError("invalid-key", `stored responder keys could not be imported: ${String(error)}`);
   }
+  // WebCrypto does not check that the private scalar belongs to the public key; a mismatched pair would
+  // only show up later as every request failing with bad-signature, so prove it here.
+  const probe = toArrayBuffer(randomBytes(32));
+  const signature = await subtleCrypto().sign(ED25519, keys.privateKey, probe);
+  if (!(await subtleCrypto().verify(ED25519, keys.publicKey, signature, probe))) {
+    throw new ProtocolError("invalid-key", "stored private key does not belong to the stored public key");
+  }
+  return keys;
 }
 
 /** Accepts the raw 32 bytes or their base64url form (as sent in EnrollRequest.publicKey). */
