@@ -66,14 +66,20 @@ const NONE = 0xffffffff;
 const utf16 = new TextDecoder("utf-16le");
 
 /**
- * Parses Prefetch files with one wasm instance. Reusing the instance saves instantiation per file;
- * a trap (which a bounds-checked parser should never hit) discards it and the next call starts fresh.
+ * Parses Prefetch files with one wasm instance, which saves instantiating one per file. Bad input ends
+ * in a `ParseError` and leaves the instance usable. Any other exception would be a wasm trap, which the
+ * bounds-checked parser should never hit; the instance must then be dropped.
  */
 export class PrefetchParser {
   private constructor(private exports: PrefetchExports) {}
 
   static async create(): Promise<PrefetchParser> {
     return new PrefetchParser(await instantiatePrefetch());
+  }
+
+  /** Size of the instance's linear memory: it never shrinks, so this is the peak so far. */
+  get wasmMemoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
   }
 
   parse(bytes: Uint8Array): PrefetchInfo {
