@@ -33,7 +33,6 @@ export function findChromium(): string {
 
 /** Flags for a headless browser on a machine with no outside network. */
 export const CHROMIUM_ARGS = [
-  "--headless=new",
   "--no-sandbox",
   "--disable-gpu",
   "--disable-background-networking",
