@@ -64,6 +64,8 @@ interface PrefetchExports {
 /** Table word meaning "absent" (a version 17 metric has no file reference). */
 const NONE = 0xffffffff;
 const utf16 = new TextDecoder("utf-16le");
+/** Real Prefetch files are kilobytes to a few megabytes; the wasm side caps decompressed data alike. */
+const MAX_INPUT_BYTES = 64 * 1024 * 1024;
 
 /**
  * Parses Prefetch files with one wasm instance, which saves instantiating one per file. Bad input ends
@@ -83,6 +85,9 @@ export class PrefetchParser {
   }
 
   parse(bytes: Uint8Array): PrefetchInfo {
+    if (bytes.length > MAX_INPUT_BYTES) {
+      throw new ParseError({ format: "prefetch", structure: "file", offset: 0, reason: `${bytes.length} bytes is too large for a Prefetch file (limit ${MAX_INPUT_BYTES})` });
+    }
     const wasm = this.exports;
     const inputPtr = wasm.allocInput(bytes.length);
     new Uint8Array(wasm.memory.buffer, inputPtr, bytes.length).set(bytes);

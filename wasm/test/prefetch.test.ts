@@ -314,6 +314,10 @@ describe("damaged and crafted input", () => {
     expect(parseError(bytes)).toMatchObject({ structure: "LZXPRESS Huffman block", offset: 8, reason: "Huffman table has no symbols" });
   });
 
+  it("refuses input far larger than any Prefetch file before copying it into wasm memory", () => {
+    expect(parseError(new Uint8Array(65 * 1024 * 1024))).toMatchObject({ structure: "file", offset: 0 });
+  });
+
   it("keeps working after errors and gives the same result as a fresh parser", async () => {
     const reused = parser.parse(win10Calc());
     const fresh = await (await PrefetchParser.create()).parse(win10Calc());
