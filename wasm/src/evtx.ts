@@ -47,6 +47,8 @@ export interface EvtxSummary {
   emptyChunks: number;
   /** Checksum mismatches that did not stop parsing (see `strictChecksums`). */
   warnings: ParseError[];
+  /** Size of the parser's wasm memory when iteration ended (it never shrinks, so this is the peak). */
+  wasmMemoryBytes: number;
   header: { majorVersion: number; minorVersion: number; chunkCount: number; dirty: boolean; full: boolean; nextRecordId: number } | undefined;
 }
 
@@ -77,6 +79,7 @@ const RECORD_ERRORS: Record<number, [structure: string, reason: string]> = {
   12: ["binxml value", "invalid value"],
   13: ["substitution array", "substitution values run past the record"],
   14: ["record", "record has no XML element"],
+  15: ["binxml", "expansion exceeds the per-chunk limit"],
 };
 
 /** Negative results of parseChunk (assembly/evtx/chunk.ts). */
@@ -109,7 +112,7 @@ export function parseEvtx<F extends EvtxFormat = "json">(
   source: ByteSource,
   options: EvtxOptions<F> = {},
 ): EvtxStream<EvtxRecordValue<F>> {
-  const summary: EvtxSummary = { records: 0, errors: 0, chunks: 0, emptyChunks: 0, warnings: [], header: undefined };
+  const summary: EvtxSummary = { records: 0, errors: 0, chunks: 0, emptyChunks: 0, warnings: [], wasmMemoryBytes: 0, header: undefined };
   const format = options.format ?? "json";
   return {
     summary,
@@ -124,12 +127,38 @@ async function* iterate(
   options: EvtxOptions,
   summary: EvtxSummary,
 ): AsyncGenerator<EvtxItem<unknown>> {
+  const wasm = idleInstances.pop() ?? ((await instantiateFormat("evtx")).exports as unknown as EvtxExports);
+  let trapped = false;
+  try {
+    yield* iterateWith(wasm, source, format, options, summary);
+  } catch (error) {
+    trapped = error instanceof WebAssembly.RuntimeError;
+    throw error;
+  } finally {
+    // Every parseChunk call resets the module's state, so an instance that finished (or was abandoned
+    // between chunks) can serve the next file; a trapped one, or one whose memory grew large, is dropped.
+    if (!trapped && wasm.memory.buffer.byteLength <= MAX_IDLE_MEMORY && idleInstances.length < MAX_IDLE_INSTANCES) {
+      idleInstances.push(wasm);
+    }
+  }
+}
+
+/** Parsing many small files would otherwise spend much of its time instantiating modules. */
+const idleInstances: EvtxExports[] = [];
+const MAX_IDLE_INSTANCES = 2;
+const MAX_IDLE_MEMORY = 64 * 1024 * 1024;
+
+async function* iterateWith(
+  wasm: EvtxExports,
+  source: ByteSource,
+  format: EvtxFormat,
+  options: EvtxOptions,
+  summary: EvtxSummary,
+): AsyncGenerator<EvtxItem<unknown>> {
   const strict = options.strictChecksums === true;
   const toObject = options.separateAttributes
     ? (body: string) => separateAttributes(JSON.parse(body) as Record<string, unknown>) as EvtxEvent
     : (body: string) => JSON.parse(body) as EvtxEvent;
-  const instance = await instantiateFormat("evtx");
-  const wasm = instance.exports as unknown as EvtxExports;
   const decoder = new TextDecoder("utf-16le");
   const input = wasm.inputPointer();
   let headerValid = false;
@@ -164,6 +193,7 @@ async function* iterate(
     }
     const chunkOffset = FILE_HEADER_SIZE + chunk * CHUNK_SIZE;
     const result = wasm.parseChunk(block.length, FORMAT_CODE[format], strict ? 1 : 0);
+    summary.wasmMemoryBytes = wasm.memory.buffer.byteLength;
     if (result === CHUNK_EMPTY) {
       summary.emptyChunks++;
     } else if (result < 0) {

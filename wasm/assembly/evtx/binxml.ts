@@ -3,7 +3,7 @@
 import {
   ERR_NAME_OUT_OF_CHUNK, ERR_NESTING_TOO_DEEP, ERR_SUBSTITUTION_ARRAY, ERR_SUBSTITUTION_INDEX,
   ERR_TEMPLATE_OUT_OF_CHUNK, ERR_TOKEN_UNKNOWN, ERR_TOO_MANY_NODES,
-  ERR_UNBALANCED_ELEMENTS, ERR_VALUE_INVALID, chunkLength, errorCode, fail, inChunk, u16At, u32At, u8At,
+  ERR_UNBALANCED_ELEMENTS, ERR_VALUE_INVALID, ERR_EXPANSION_TOO_LARGE, chunkLength, errorCode, fail, inChunk, u16At, u32At, u8At,
 } from "./state";
 import {
   F_A, F_B, F_PARENT, F_TYPE, KIND_ATTRIBUTE, KIND_CHAR_REF, KIND_ELEMENT, KIND_ENTITY_REF, KIND_PI,
@@ -17,6 +17,26 @@ export const TYPE_BINXML: u32 = 0x21;
 const MAX_DEPTH = 32; // nested template instances / BinXML substitutions
 const MAX_NESTING = 128; // open elements within one fragment (bounds the renderers' recursion)
 const MAX_SUBSTITUTIONS: i32 = 1 << 16;
+
+// Work limits per chunk. Templates and BinXML substitution values can reference each other, so a
+// crafted 64 KiB chunk could otherwise expand exponentially; real chunks stay far below both limits.
+const TOKEN_BUDGET: i32 = 1 << 22; // tokens walked
+const RENDER_BUDGET: i64 = 8 << 20; // bytes of names and values the renderers will copy
+let tokensLeft: i32 = TOKEN_BUDGET;
+let renderLeft: i64 = RENDER_BUDGET;
+
+export function resetBudgets(): void {
+  tokensLeft = TOKEN_BUDGET;
+  renderLeft = RENDER_BUDGET;
+}
+
+/** Charges `bytes` of rendered text (plus a fixed cost per node); false once the chunk's budget is spent. */
+function charge(bytes: i32, offset: i32): bool {
+  renderLeft -= <i64>bytes + 16;
+  if (renderLeft >= 0) return true;
+  fail(ERR_EXPANSION_TOO_LARGE, offset);
+  return false;
+}
 
 // Substitution values of the template instances being expanded (nested instances stack up).
 let subOffset: usize = heap.alloc(1024 * 4);
@@ -59,12 +79,14 @@ function readNameReference(pos: i32, node: i32): i32 {
     fail(ERR_NAME_OUT_OF_CHUNK, nameOffset);
     return -1;
   }
+  if (!charge(chars * 2, nameOffset)) return -1;
   set(node, F_A, nameOffset);
   if (nameOffset == pos) pos += 8 + chars * 2 + 2;
   return pos;
 }
 
 function valueNode(parent: i32, offset: i32, size: i32, type: u32): void {
+  if (!charge(size, offset)) return;
   const node = newNode(KIND_VALUE);
   if (node == 0) {
     fail(ERR_TOO_MANY_NODES, offset);
@@ -94,6 +116,10 @@ export function expand(pos: i32, end: i32, root: i32, subBase: i32, subCount: i3
   let nesting = 0;
   while (pos < end) {
     if (errorCode != 0) return -1;
+    if (--tokensLeft < 0) {
+      fail(ERR_EXPANSION_TOO_LARGE, pos);
+      return -1;
+    }
     const token = u8At(pos);
     const tokenOffset = pos;
     pos++;

@@ -1,7 +1,7 @@
 // File header, chunk header (with its CRC32 checks) and the event record loop of one 64 KiB chunk.
 import { crc32Update } from "../shared/crc32";
 import { outLength, putFiletime, resetOutput } from "../shared/output";
-import { expand, resetSubstitutions } from "./binxml";
+import { expand, resetBudgets, resetSubstitutions } from "./binxml";
 import { renderJson, renderXml } from "./render";
 import {
   CHUNK_SIZE, ERR_EMPTY_RECORD, ERR_RECORD_SIGNATURE, ERR_RECORD_SIZE, ERR_RECORD_TRUNCATED, chunkLength, chunkPtr,
@@ -74,6 +74,7 @@ function pushRecord(status: i32, offset: i32, id: u64, time: u64, outStart: i32,
 export function parseChunk(length: i32, format: i32, strictChecksums: bool): i32 {
   setChunkLength(length < CHUNK_SIZE ? length : CHUNK_SIZE);
   resetOutput();
+  resetBudgets();
   recordCount = 0;
   if (chunkLength < CHUNK_HEADER_SIZE) return isZero(0, chunkLength) ? CHUNK_EMPTY : CHUNK_TRUNCATED;
   if (u64At(0) != 0x006b6e6843666c45) return isZero(0, CHUNK_HEADER_SIZE) ? CHUNK_EMPTY : CHUNK_BAD_SIGNATURE;

@@ -24,6 +24,7 @@ export const ERR_UNBALANCED_ELEMENTS = 11;
 export const ERR_VALUE_INVALID = 12;
 export const ERR_SUBSTITUTION_ARRAY = 13;
 export const ERR_EMPTY_RECORD = 14;
+export const ERR_EXPANSION_TOO_LARGE = 15;
 
 export let errorCode: i32 = 0;
 export let errorOffset: i32 = 0;
