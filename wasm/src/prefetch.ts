@@ -86,7 +86,8 @@ export class PrefetchParser {
 
   parse(bytes: Uint8Array): PrefetchInfo {
     if (bytes.length > MAX_INPUT_BYTES) {
-      throw new ParseError({ format: "prefetch", structure: "file", offset: 0, reason: `${bytes.length} bytes is too large for a Prefetch file (limit ${MAX_INPUT_BYTES})` });
+      const reason = `${bytes.length} bytes is too large for a Prefetch file (limit ${MAX_INPUT_BYTES})`;
+      throw new ParseError({ format: "prefetch", structure: "file", offset: 0, reason });
     }
     const wasm = this.exports;
     const inputPtr = wasm.allocInput(bytes.length);
