@@ -1,6 +1,8 @@
 import { createPublicKey, verify as nodeVerify, createHash } from "node:crypto";
 import { beforeAll, describe, expect, it } from "vitest";
 import {
+  ERROR_STATUS,
+  ErrorBody,
   HEADER_NONCE,
   HEADER_RESPONDER,
   HEADER_SIGNATURE,
@@ -12,6 +14,7 @@ import {
   StoredResponderKeys,
   base64UrlToBytes,
   buildSigningString,
+  errorBody,
   exportResponderKeys,
   generateResponderKeys,
   importPublicKey,
@@ -227,6 +230,27 @@ describe("request verification", () => {
       method: "POST", path, headers: repeated, body, publicKey: keys.publicKeyRaw, expectedResponderId: responderId, now: NOW,
       nonceStore: new InMemoryNonceStore(),
     })).toEqual({ ok: false, reason: "missing-header" });
+  });
+});
+
+describe("re-enrollment", () => {
+  it("answers 410 reenroll with an ErrorBody the responder can recognise", () => {
+    const body = ErrorBody.parse(JSON.parse(JSON.stringify(errorBody("reenroll", "unknown responder: enroll again"))));
+    expect(body.error.code).toBe("reenroll");
+    expect(ERROR_STATUS[body.error.code]).toBe(410);
+  });
+
+  it("gives a fresh key pair a new responder ID, and requests signed with the old key stop verifying", async () => {
+    const fresh = await generateResponderKeys();
+    const freshId = await responderIdFromPublicKey(fresh.publicKeyRaw);
+    expect(freshId).not.toBe(responderId);
+    const oldRequest = await signed();
+    expect(await verify(oldRequest, { publicKey: fresh.publicKeyRaw, expectedResponderId: freshId })).toEqual({
+      ok: false,
+      reason: "responder-mismatch",
+    });
+    const newRequest = await signed({ signWith: fresh, responderId: freshId });
+    expect(await verify(newRequest, { publicKey: fresh.publicKeyRaw, expectedResponderId: freshId })).toEqual({ ok: true });
   });
 });
 
