@@ -49,8 +49,21 @@ async function organizationBySlug(db: Db, slug: string | undefined) {
   return organizations[0]!;
 }
 
-async function run(db: Db, argv: string[]): Promise<number> {
+const COMMANDS = ["user create", "user reset-password", "token create", "audit verify"] as const;
+type Command = (typeof COMMANDS)[number];
+const REQUIRED_OPTIONS: Record<Command, string[]> = {
+  "user create": ["email", "role"],
+  "user reset-password": ["email"],
+  "token create": ["org", "name"],
+  "audit verify": [],
+};
+type Options = ReturnType<typeof parseCommandLine>["values"];
+
+/** Checks the command line before anything touches the database. */
+function parseCommandLine(argv: string[]) {
   const [group, command, ...rest] = argv;
+  const key = `${group} ${command}`;
+  if (!(COMMANDS as readonly string[]).includes(key)) throw new UsageError(`unknown command: ${argv.slice(0, 2).join(" ")}`);
   const { values } = parseArgs({
     args: rest,
     options: {
@@ -64,7 +77,12 @@ async function run(db: Db, argv: string[]): Promise<number> {
     },
     strict: true,
   });
-  const key = `${group} ${command}`;
+  for (const name of REQUIRED_OPTIONS[key as Command]) required(values, name);
+  if (key === "token create") parseExpiry(values.expires ?? "7d");
+  return { key: key as Command, values };
+}
+
+async function run(db: Db, key: Command, values: Options): Promise<number> {
   if (key === "user create") {
     const organization = await organizationBySlug(db, values.org);
     const { user, oneTimePassword } = await createUser(db, {
@@ -117,7 +135,7 @@ async function run(db: Db, argv: string[]): Promise<number> {
     console.log(`audit chain BROKEN at entry ${result.brokenId}: ${result.reason} (${result.entries} entries before it are intact)`);
     return 1;
   }
-  throw new UsageError(argv.length === 0 ? "no command given" : `unknown command: ${argv.slice(0, 2).join(" ")}`);
+  throw new UsageError(`unknown command: ${key}`);
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -128,9 +146,10 @@ export async function main(argv: string[]): Promise<number> {
   const url = resolveDatabaseUrl(process.env);
   let db: Db | undefined;
   try {
+    const { key, values } = parseCommandLine(argv);
     await migrate({ url });
     db = await createDb(url);
-    return await run(db, argv);
+    return await run(db, key, values);
   } catch (error) {
     if (error instanceof UsageError || (error instanceof TypeError && "code" in error && String(error.code).startsWith("ERR_PARSE_ARGS"))) {
       console.error(`corvid: ${error.message}\n${USAGE}`);

@@ -48,11 +48,15 @@ export function auditHash(prevHash: string, fields: StoredFields): string {
   return createHash("sha256").update(prevHash + canonical).digest("hex");
 }
 
+/** Appends within this process run one after another, so they never compete for pool connections. */
+let appendQueue: Promise<unknown> = Promise.resolve();
+
 /**
  * Appends one entry. Pass the top-level client (not a transaction client): the append runs in
- * its own transaction so concurrent writers cannot fork the chain.
+ * its own transaction (under an advisory lock on PostgreSQL) so concurrent writers, also in other
+ * processes such as the CLI, cannot fork the chain; prevHash is unique as a last line of defence.
  */
-export async function audit(db: Db, entry: AuditEntry): Promise<void> {
+export function audit(db: Db, entry: AuditEntry): Promise<void> {
   const fields: StoredFields = {
     organizationId: entry.organizationId ?? null,
     // JS dates have millisecond precision, as do both databases' columns: the hash recomputes exactly.
@@ -64,12 +68,19 @@ export async function audit(db: Db, entry: AuditEntry): Promise<void> {
     detail: canonicalJson(entry.detail ?? {}),
   };
   const isPostgres = providerOfDb(db) === "postgresql";
-  await db.$transaction(async (tx) => {
-    if (isPostgres) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${POSTGRES_AUDIT_LOCK})`);
-    const last = await tx.auditLog.findFirst({ orderBy: { id: "desc" }, select: { hash: true } });
-    const prevHash = last?.hash ?? GENESIS_HASH;
-    await tx.auditLog.create({ data: { ...fields, prevHash, hash: auditHash(prevHash, fields) } });
-  });
+  const append = () =>
+    db.$transaction(
+      async (tx) => {
+        if (isPostgres) await tx.$executeRawUnsafe(`SELECT pg_advisory_xact_lock(${POSTGRES_AUDIT_LOCK})`);
+        const last = await tx.auditLog.findFirst({ orderBy: { id: "desc" }, select: { hash: true } });
+        const prevHash = last?.hash ?? GENESIS_HASH;
+        await tx.auditLog.create({ data: { ...fields, prevHash, hash: auditHash(prevHash, fields) } });
+      },
+      { maxWait: 30_000, timeout: 30_000 },
+    );
+  const result = appendQueue.then(append, append);
+  appendQueue = result.catch(() => undefined);
+  return result;
 }
 
 export type AuditChainResult =
