@@ -20,7 +20,6 @@ export const Timestamp = z.iso.datetime({ offset: true });
 
 export const Platform = z.enum(["linux", "windows", "darwin", "chromeos", "browser"]);
 
-export const ShortText = z.string().max(256);
 export const Text = z.string().max(4096);
 
 /** Dotted artifact names such as `Linux.Sys.Processes`. */
