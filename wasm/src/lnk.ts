@@ -209,8 +209,14 @@ export async function parseLnk(source: ByteSource): Promise<LnkInfo> {
   return shapeLnk(root, warnings);
 }
 
+/** Links are small, so one instance serves every call; it is dropped after a trap or a very large input. */
+let shared: Promise<LnkExports> | null = null;
+const SHARED_INPUT_LIMIT = 1 << 20;
+
 async function runModule(bytes: Uint8Array): Promise<{ parsed: boolean; words: Int32Array }> {
-  const exports = (await instantiateFormat("lnk")).exports as unknown as LnkExports;
+  const reuse = bytes.length <= SHARED_INPUT_LIMIT;
+  const fresh = () => instantiateFormat("lnk").then((instance) => instance.exports as unknown as LnkExports);
+  const exports = await (reuse ? (shared ??= fresh()) : fresh());
   try {
     const pointer = exports.alloc(bytes.length) >>> 0;
     new Uint8Array(exports.memory.buffer, pointer, bytes.length).set(bytes);
@@ -219,6 +225,7 @@ async function runModule(bytes: Uint8Array): Promise<{ parsed: boolean; words: I
     const words = new Int32Array(exports.memory.buffer, exports.entriesPointer() >>> 0, exports.entriesWordCount()).slice();
     return { parsed, words };
   } catch (error) {
+    if (reuse) shared = null;
     throw new ParseError({ format: "lnk", structure: "wasm module", offset: 0, reason: `trapped: ${String(error)}` });
   }
 }

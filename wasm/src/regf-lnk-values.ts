@@ -1,6 +1,7 @@
 // Value decoders shared by the LNK and REGF wrappers. Web-standard APIs only.
 import { type ByteSource, fixedBlocks } from "./byte-source.ts";
 
+const HEX_BYTES = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
 const FILETIME_UNIX_EPOCH = 116_444_736_000_000_000n;
 
 /** FILETIME (100 ns ticks since 1601) as ISO 8601 with all 7 fractional digits; null for 0. */
@@ -36,8 +37,9 @@ export function fatDateTimeToIso(packed: number): string | null {
 /** GUID in its registry text form (lower case, no braces): first three groups little-endian. */
 export function guidAt(bytes: Uint8Array, offset: number): string {
   const hex = (from: number, to: number, reverse: boolean) => {
-    const part = Array.from(bytes.subarray(offset + from, offset + to), (b) => b.toString(16).padStart(2, "0"));
-    return (reverse ? part.reverse() : part).join("");
+    let text = "";
+    for (let i = from; i < to; i++) text += HEX_BYTES[bytes[offset + (reverse ? from + to - 1 - i : i)]!];
+    return text;
   };
   return `${hex(0, 4, true)}-${hex(4, 6, true)}-${hex(6, 8, true)}-${hex(8, 10, false)}-${hex(10, 16, false)}`;
 }
@@ -48,17 +50,17 @@ export function guidAt(bytes: Uint8Array, offset: number): string {
  */
 export function utf16At(bytes: Uint8Array, offset: number, byteLength: number): string {
   const units = byteLength >>> 1;
-  const view = new DataView(bytes.buffer, bytes.byteOffset + offset, units * 2);
+  const start = bytes.byteOffset + offset;
+  // Uint16Array views need an even address; odd-placed strings (possible in LNK files) are copied first.
+  const codeUnits =
+    start % 2 === 0
+      ? new Uint16Array(bytes.buffer, start, units)
+      : new Uint16Array(new Uint8Array(bytes.subarray(offset, offset + units * 2)).buffer);
   let text = "";
-  const chunk: number[] = [];
-  for (let i = 0; i < units; i++) {
-    chunk.push(view.getUint16(i * 2, true));
-    if (chunk.length === 4096) {
-      text += String.fromCharCode(...chunk);
-      chunk.length = 0;
-    }
+  for (let at = 0; at < units; at += 4096) {
+    text += String.fromCharCode(...codeUnits.subarray(at, Math.min(at + 4096, units)));
   }
-  return text + String.fromCharCode(...chunk);
+  return text;
 }
 
 const ansiDecoder = new TextDecoder("windows-1252");
@@ -69,7 +71,9 @@ export function ansiAt(bytes: Uint8Array, offset: number, byteLength: number): s
 }
 
 export function hexAt(bytes: Uint8Array, offset: number, byteLength: number): string {
-  return Array.from(bytes.subarray(offset, offset + byteLength), (b) => b.toString(16).padStart(2, "0")).join("");
+  let hex = "";
+  for (let at = offset; at < offset + byteLength; at++) hex += HEX_BYTES[bytes[at]!];
+  return hex;
 }
 
 /** Both formats address their structures by absolute offset, so the parsers need the whole file at once. */
@@ -78,7 +82,7 @@ export async function readAllBytes(source: ByteSource): Promise<Uint8Array> {
   const blocks: Uint8Array[] = [];
   let total = 0;
   for await (const block of fixedBlocks(source, READ_BLOCK, READ_BLOCK)) {
-    blocks.push(block.slice());
+    blocks.push(block);
     total += block.length;
   }
   const whole = new Uint8Array(total);
@@ -94,6 +98,12 @@ const READ_BLOCK = 4 * 1024 * 1024;
 
 /** ISO-8859-1 (registry "compressed" names): every byte is the code point of the same value. */
 export function latin1At(bytes: Uint8Array, offset: number, byteLength: number): string {
+  if (byteLength <= 64) {
+    // Registry names are short; a loop beats building an argument list for them.
+    let text = "";
+    for (let at = offset; at < offset + byteLength; at++) text += String.fromCharCode(bytes[at]!);
+    return text;
+  }
   let text = "";
   for (let start = offset; start < offset + byteLength; start += 4096) {
     text += String.fromCharCode(...bytes.subarray(start, Math.min(start + 4096, offset + byteLength)));

@@ -9,11 +9,13 @@ import {
   S_SK,
 } from "./records";
 import { collectSubkeys } from "./subkeys";
-import { emitValues } from "./values";
+import { emitValues, emittedData, resetEmittedData } from "./values";
 
 const NK: u32 = 0x6b6e;
 const SK: u32 = 0x6b73;
 const MAX_DEPTH: i32 = 512;
+/** A batch also ends once this much value data was emitted, which bounds what JS decodes per call. */
+const BATCH_DATA_LIMIT: i64 = 16 << 20;
 
 class Frame {
   index: i32 = 0;
@@ -33,7 +35,8 @@ export function startWalk(rootOffset: u32): void {
 /** Emits up to `budget` more keys (each followed by its values); returns how many, 0 when the walk is done. */
 export function continueWalk(budget: i32): i32 {
   let emitted = 0;
-  while (stack.length > 0 && emitted < budget) {
+  resetEmittedData();
+  while (stack.length > 0 && emitted < budget && emittedData < BATCH_DATA_LIMIT) {
     const top = stack[stack.length - 1];
     if (top.index >= top.children.length) {
       stack.pop();

@@ -1,8 +1,11 @@
 // Subkey lists: lf/lh ([u16 count][offset, hash]*), li ([u16 count][offset]*) and ri, an index of further
 // lists (one level; an ri inside an ri is treated as corrupt so a crafted list cannot recurse).
 import { fits, u16At, u32At } from "../lnk/input";
-import { cellData, cellSize } from "./cells";
-import { R_BAD_SIGNATURE, R_TRUNCATED, reportError, S_SUBKEY_LIST } from "./records";
+import { BASE_BLOCK_SIZE, binsEnd, cellData, cellSize } from "./cells";
+import { R_BAD_SIGNATURE, R_BAD_SIZE, R_TRUNCATED, reportError, S_SUBKEY_LIST } from "./records";
+
+/** Smallest nk cell (76-byte header + size field); no key can have more distinct subkeys than fit. */
+const MIN_NK_CELL: i32 = 80;
 
 const LF: u32 = 0x666c;
 const LH: u32 = 0x686c;
@@ -44,6 +47,14 @@ function collectLeaf(data: i32, size: i32, into: Array<u32>, keyOffset: i32): bo
     reportError(S_SUBKEY_LIST, data - 4, R_TRUNCATED, count * stride + 4, size, keyOffset);
     return false;
   }
-  for (let i = 0; i < count; i++) into.push(u32At(data + 4 + i * stride));
+  // An ri may list the same leaf many times; cap the total so a crafted index cannot multiply entries.
+  const limit = (binsEnd - BASE_BLOCK_SIZE) / MIN_NK_CELL + 1;
+  for (let i = 0; i < count; i++) {
+    if (into.length >= limit) {
+      reportError(S_SUBKEY_LIST, data - 4, R_BAD_SIZE, -1, 0, keyOffset);
+      return false;
+    }
+    into.push(u32At(data + 4 + i * stride));
+  }
   return true;
 }

@@ -1,7 +1,7 @@
 // Values: the key's value list (a cell of u32 vk offsets), vk cells and their data, which is inline
 // (size bit 31 set, up to 4 bytes in the offset field), in one cell, or in a db ("big data") cell whose
 // segment list points at cells of up to 16344 bytes each.
-import { base, fits, u16At, u32At } from "../lnk/input";
+import { base, fits, inputSize, u16At, u32At } from "../lnk/input";
 import { BASE_BLOCK_SIZE, cellData, cellSize } from "./cells";
 import {
   beginRecord, DATA_IN_HIVE, DATA_IN_MEMORY, DATA_NONE, field, keepAlive, R_BAD_SIGNATURE, R_BAD_SIZE, R_TRUNCATED,
@@ -12,7 +12,19 @@ const VK: u32 = 0x6b76;
 const DB: u32 = 0x6264;
 const SEGMENT_SIZE: i32 = 16344;
 
+/** Bytes of value data emitted since the last resetEmittedData(); bounds what one batch hands to JS. */
+export let emittedData: i64 = 0;
+
+export function resetEmittedData(): void {
+  emittedData = 0;
+}
+
+/**
+ * Emits the values of one key. Distinct values occupy distinct cells, so the data of one key cannot exceed
+ * the file; a crafted list that repeats one large value is cut off there with an error.
+ */
 export function emitValues(listOffset: u32, count: i32, keyOffset: i32): void {
+  const keyDataStart = emittedData;
   if (count == 0) return;
   const list = cellData(listOffset, S_VALUE_LIST, keyOffset);
   if (list < 0) return;
@@ -21,7 +33,13 @@ export function emitValues(listOffset: u32, count: i32, keyOffset: i32): void {
     reportError(S_VALUE_LIST, list - 4, R_TRUNCATED, count * 4, cellSize, keyOffset);
     usable = cellSize / 4;
   }
-  for (let i = 0; i < usable; i++) emitValue(u32At(list + i * 4), keyOffset);
+  for (let i = 0; i < usable; i++) {
+    if (emittedData - keyDataStart > <i64>inputSize) {
+      reportError(S_VALUE_LIST, list - 4, R_BAD_SIZE, -1, 0, keyOffset);
+      return;
+    }
+    emitValue(u32At(list + i * 4), keyOffset);
+  }
 }
 
 function emitValue(vkOffset: u32, keyOffset: i32): void {
@@ -72,6 +90,7 @@ function emitValue(vkOffset: u32, keyOffset: i32): void {
       }
     }
   }
+  emittedData += <i64>length;
   beginRecord(RECORD_VALUE, 10);
   field(BASE_BLOCK_SIZE + <i32>vkOffset);
   field(vk + 20); // name
@@ -88,7 +107,8 @@ function emitValue(vkOffset: u32, keyOffset: i32): void {
 /** Concatenates the db segments into a new buffer; returns its address, or 0 after reporting damage. */
 function reassembleBigData(db: i32, size: i32, keyOffset: i32): i32 {
   const segments = <i32>u16At(db + 2);
-  if (<i64>segments * <i64>SEGMENT_SIZE < <i64>size) {
+  // Segments are distinct cells, so big data can never be larger than the file itself.
+  if (<i64>segments * <i64>SEGMENT_SIZE < <i64>size || size > inputSize) {
     reportError(S_DB, db - 4, R_BAD_SIZE, -1, 0, keyOffset);
     return 0;
   }
@@ -98,19 +118,25 @@ function reassembleBigData(db: i32, size: i32, keyOffset: i32): i32 {
     reportError(S_DB, list - 4, R_TRUNCATED, segments * 4, cellSize, keyOffset);
     return 0;
   }
+  // Check every segment before allocating, so a lying size never reserves memory it cannot fill.
+  let available = 0;
+  for (let i = 0; i < segments && available < size; i++) {
+    const segment = cellData(u32At(list + i * 4), S_DB, keyOffset);
+    if (segment < 0) return 0;
+    available += cellSize < SEGMENT_SIZE ? cellSize : SEGMENT_SIZE;
+  }
+  if (available < size) {
+    reportError(S_DB, db - 4, R_TRUNCATED, size, available, keyOffset);
+    return 0;
+  }
   const buffer = new ArrayBuffer(size);
   const target = changetype<usize>(buffer);
   let copied = 0;
-  for (let i = 0; i < segments && copied < size; i++) {
+  for (let i = 0; copied < size; i++) {
     const segment = cellData(u32At(list + i * 4), S_DB, keyOffset);
-    if (segment < 0) return 0;
-    const want = size - copied < SEGMENT_SIZE ? size - copied : SEGMENT_SIZE;
-    if (cellSize < want) {
-      reportError(S_DB, segment - 4, R_TRUNCATED, want, cellSize, keyOffset);
-      return 0;
-    }
-    memory.copy(target + <usize>copied, base + <usize>segment, <usize>want);
-    copied += want;
+    const take = min(size - copied, min(cellSize, SEGMENT_SIZE));
+    memory.copy(target + <usize>copied, base + <usize>segment, <usize>take);
+    copied += take;
   }
   return <i32>keepAlive(buffer);
 }
