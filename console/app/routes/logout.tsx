@@ -3,10 +3,6 @@ import { audit } from "../lib/audit.server.ts";
 import { requireUser } from "../lib/auth.server.ts";
 import { destroySession } from "../lib/session.server.ts";
 
-export async function loader() {
-  return redirect("/");
-}
-
 export async function action({ request }: ActionFunctionArgs) {
   const { db, user, organizationId } = await requireUser(request, { ownAccount: true });
   const cookie = await destroySession(db, request);
