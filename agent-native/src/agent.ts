@@ -70,8 +70,11 @@ export class Agent {
   }
 
   /** Runs until `signal` aborts (SIGTERM); rejects with AgentExitError when it cannot continue. */
-  async run(signal: AbortSignal): Promise<void> {
+  async run(stopSignal: AbortSignal): Promise<void> {
     const { state } = this.#options;
+    // Also stops the task worker when the check-in loop ends on its own (AgentExitError).
+    const ended = new AbortController();
+    const signal = AbortSignal.any([stopSignal, ended.signal]);
     await state.ensure();
     await this.#connect();
     lowerPriority(this.#log);
@@ -84,7 +87,7 @@ export class Agent {
     try {
       await this.#checkinLoop(signal);
     } finally {
-      this.#wakeWorker?.();
+      ended.abort();
       await worker.catch((error: unknown) => this.#log.error("task worker stopped", { error: String(error) }));
       this.#client.close();
     }
@@ -179,8 +182,13 @@ export class Agent {
       const next = this.#queue.shift();
       if (!next) {
         await new Promise<void>((resolve) => {
-          this.#wakeWorker = resolve;
-          signal.addEventListener("abort", () => resolve(), { once: true });
+          const wake = () => {
+            signal.removeEventListener("abort", wake);
+            this.#wakeWorker = undefined;
+            resolve();
+          };
+          this.#wakeWorker = wake;
+          signal.addEventListener("abort", wake, { once: true });
         });
         continue;
       }

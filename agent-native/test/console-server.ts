@@ -23,6 +23,7 @@ import { ZodError, type z } from "zod";
 export interface StoredUpload {
   uploadId: string;
   begin: UploadBegin;
+  /** The console decides the chunk size; small here so tests see several chunks. */
   chunkSize: number;
   chunks: Map<number, Buffer>;
   completedSha256?: string;
@@ -143,7 +144,7 @@ export class TestConsole {
       const existing = [...this.uploads.values()].find(
         (upload) => upload.begin.taskId === begin.taskId && upload.begin.artifact === begin.artifact && upload.begin.name === begin.name && upload.begin.sha256 === begin.sha256,
       );
-      const upload = existing ?? { uploadId: `u${++this.#uploadCounter}`, begin, chunkSize: begin.chunkSize ?? this.chunkSize, chunks: new Map<number, Buffer>() };
+      const upload = existing ?? { uploadId: `u${++this.#uploadCounter}`, begin, chunkSize: this.chunkSize, chunks: new Map<number, Buffer>() };
       this.uploads.set(upload.uploadId, upload);
       return this.#send(response, { uploadId: upload.uploadId, chunkSize: upload.chunkSize, receivedChunks: [...upload.chunks.keys()].sort((a, b) => a - b) });
     }
