@@ -239,7 +239,7 @@ describe.each(DATABASE_KINDS)("evidence uploads on %s", (_kind, createDatabase) 
       );
       for (const [index, chunk] of chunksOf(bytes, MIN_CHUNK_SIZE).entries()) {
         const request = await responder.signed("PUT", responderPaths.uploadChunk(started.uploadId, index), chunk, { base: server.url, headers: { [HEADER_CHUNK_SHA256]: sha256(chunk) } });
-        const response = await fetch(request.url, { method: "PUT", headers: request.headers, body: chunk });
+        const response = await fetch(request.url, { method: "PUT", headers: request.headers, body: chunk as Uint8Array<ArrayBuffer> });
         expect(response.status).toBe(200);
       }
       const done = UploadCompleteResponse.parse(await (await post(responderPaths.uploadComplete(started.uploadId), {})).json());
