@@ -208,6 +208,49 @@ describe.skipIf(!corpusPresent)("REGF over windows-artifacts", () => {
     });
   });
 
+  describe("crafted damage in 100_sub_keys.hiv", () => {
+    /** Patches a copy of the hive; offsets inside cells are relative to the first hive bin (file offset 4096). */
+    function craft(patch: (view: DataView, rootListData: number) => void): Uint8Array {
+      const bytes = new Uint8Array(hiveBytes("regf/100_sub_keys.hiv"));
+      const view = new DataView(bytes.buffer);
+      const rootData = 4096 + view.getUint32(36, true) + 4;
+      const rootListData = 4096 + view.getUint32(rootData + 28, true) + 4;
+      patch(view, rootListData);
+      return bytes;
+    }
+
+    it("a subkey list that points back at the root is reported as a cycle, not walked forever", async () => {
+      const bytes = craft((view, list) => view.setUint32(list + 4, view.getUint32(36, true), true));
+      const { keys, errors } = await collect(walkRegistry(bytes));
+      expect(keys).toHaveLength(100);
+      expect(errors.map((error) => error.reason)).toEqual(["cycle in key tree"]);
+    });
+
+    it("an index (ri) that names itself is rejected without recursion", async () => {
+      const bytes = craft((view, list) => {
+        view.setUint16(list, 0x6972, true); // "ri"
+        view.setUint16(list + 2, 2, true);
+        view.setUint32(list + 4, list - 4 - 4096, true);
+        view.setUint32(list + 8, list - 4 - 4096, true);
+      });
+      const { keys, errors } = await collect(walkRegistry(bytes));
+      expect(keys).toHaveLength(1);
+      expect(errors).toHaveLength(2);
+      expect(errors.every((error) => error.structure === "subkey list" && error.reason === "bad signature")).toBe(true);
+    });
+
+    it("a key claiming 2^30 values is cut to what its value list cell holds", async () => {
+      const bytes = craft((view) => {
+        const rootData = 4096 + view.getUint32(36, true) + 4;
+        const firstChild = 4096 + view.getUint32(4096 + view.getUint32(rootData + 28, true) + 4 + 4, true) + 4;
+        view.setUint32(firstChild + 36, 0x40000000, true);
+      });
+      const { keys, errors } = await collect(walkRegistry(bytes));
+      expect(keys).toHaveLength(101);
+      expect(errors.map((error) => `${error.structure}: ${error.reason}`)).toContain("value list: truncated");
+    });
+  });
+
   it.skipIf(!hasRegfexport())("agrees with regfexport (libregf) on every key and value of NTUSER.DAT and Amcache.hve", async () => {
     for (const name of ["regf/NTUSER.DAT", "winreg/win10-Amcache.hve"]) {
       const exported = parseRegfexport(execFileSync("regfexport", [hivePath(name)], { encoding: "utf8", maxBuffer: 64 << 20 }));
