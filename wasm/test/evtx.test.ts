@@ -149,6 +149,56 @@ describe("evtx: Sigma regression events", () => {
   });
 });
 
+describe("evtx: damaged chunks in a real log (security.evtx, 26 chunks)", () => {
+  const original = new Uint8Array(readFileSync(join(omer, "security.evtx")));
+  const chunkStart = (index: number) => 4096 + index * 0x10000;
+  const whole = collect(original, { format: "object" });
+  const recordsOfChunk = async (index: number) => (await whole).items.filter((i) => i.ok && i.chunk === index).length;
+
+  it("a chunk with a bad signature is one error; every other chunk is still read", async () => {
+    const bytes = original.slice();
+    bytes.set([0x58, 0x58], chunkStart(3));
+    const { items, summary } = await collect(bytes);
+    const failures = items.filter((i) => !i.ok);
+    expect(failures.map((f) => !f.ok && [f.error.structure, f.error.offset, f.error.reason])).toEqual([
+      ["chunk header", chunkStart(3), "bad chunk signature"],
+    ]);
+    expect(summary.records).toBe((await whole).summary.records - (await recordsOfChunk(3)));
+  });
+
+  it("a damaged record fails alone; the chunk's checksum mismatch is a warning, or an error with strictChecksums", async () => {
+    const bytes = original.slice();
+    const firstRecord = chunkStart(5) + 512;
+    bytes[firstRecord + 24] = 0x7f; // the record's first BinXML token becomes an unknown token
+    const lenient = await collect(bytes);
+    const failures = lenient.items.filter((i) => !i.ok);
+    expect(failures.map((f) => !f.ok && [f.error.structure, f.error.offset, f.error.reason])).toEqual([
+      ["binxml", firstRecord + 24, "unknown token"],
+    ]);
+    expect(lenient.summary.records).toBe((await whole).summary.records - 1);
+    expect(lenient.summary.warnings.map((w) => [w.offset, w.reason])).toEqual([[chunkStart(5), "chunk record data checksum mismatch"]]);
+
+    const strict = await collect(bytes, { strictChecksums: true });
+    expect(strict.items.filter((i) => !i.ok).map((f) => !f.ok && f.error.reason)).toEqual(["chunk record data checksum mismatch"]);
+    expect(strict.summary.records).toBe((await whole).summary.records - (await recordsOfChunk(5)));
+  });
+
+  it("a zeroed chunk is skipped silently and counted; a file cut inside a chunk keeps that chunk's complete records", async () => {
+    const zeroed = original.slice();
+    zeroed.fill(0, chunkStart(2), chunkStart(3));
+    const skipped = await collect(zeroed);
+    expect(skipped.items.filter((i) => !i.ok)).toEqual([]);
+    expect(skipped.summary.emptyChunks).toBe((await whole).summary.emptyChunks + 1);
+    expect(skipped.summary.records).toBe((await whole).summary.records - (await recordsOfChunk(2)));
+
+    const cut = await collect(original.subarray(0, chunkStart(1) + 0x8000));
+    const inCutChunk = cut.items.filter((i) => i.ok && i.chunk === 1).length;
+    expect(inCutChunk).toBeGreaterThan(0);
+    expect(inCutChunk).toBeLessThan(await recordsOfChunk(1));
+    expect(cut.items.filter((i) => !i.ok).map((f) => !f.ok && f.error.reason)).toEqual(["record runs past the end of the chunk"]);
+  });
+});
+
 describe("evtx: bad input", () => {
   it("a file that is not EVTX fails with one typed ParseError", async () => {
     const { items, summary } = await collect(new Uint8Array(200_000).fill(0x41));
