@@ -237,3 +237,27 @@ export async function startResponderServer(ctx: ResponderContext): Promise<{ url
     close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
+
+/** Runs a whole upload (begin, chunks, complete) through the handlers and returns the evidence id. */
+export async function uploadEvidence(
+  ctx: ResponderContext,
+  responder: TestResponder,
+  upload: { taskId: string; artifact: string; name: string; kind: "table" | "file"; bytes: Uint8Array; columns?: { name: string; type: "string" | "int" }[] },
+): Promise<string> {
+  const sha256 = await sha256Hex(upload.bytes);
+  const { bytes, ...rest } = upload;
+  const begin = await call(async () =>
+    handleUploadBegin(ctx, await responder.signed("POST", responderPaths.uploads, { ...rest, contentType: "application/octet-stream", size: bytes.length, sha256 })),
+  );
+  if (begin.status !== 200) throw new Error(`upload begin failed: ${await begin.text()}`);
+  const { uploadId, chunkSize } = (await begin.json()) as { uploadId: string; chunkSize: number };
+  for (let index = 0; index * chunkSize < bytes.length; index++) {
+    const chunk = bytes.subarray(index * chunkSize, (index + 1) * chunkSize);
+    const request = await responder.signed("PUT", responderPaths.uploadChunk(uploadId, index), chunk, { headers: { "x-corvid-chunk-sha256": await sha256Hex(chunk) } });
+    const response = await call(() => handleUploadChunk(ctx, request, uploadId, String(index)));
+    if (response.status !== 200) throw new Error(`chunk failed: ${await response.text()}`);
+  }
+  const done = await call(async () => handleUploadComplete(ctx, await responder.signed("POST", responderPaths.uploadComplete(uploadId), {}), uploadId));
+  if (done.status !== 200) throw new Error(`upload complete failed: ${await done.text()}`);
+  return ((await done.json()) as { evidenceId: string }).evidenceId;
+}

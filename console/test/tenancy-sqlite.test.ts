@@ -1,0 +1,3 @@
+import { defineTenancySuite } from "./helpers/tenancy-suite.ts";
+
+defineTenancySuite("sqlite");
