@@ -8,7 +8,7 @@ export {
 export {
   type DarwinDescriptor, type ExtensionBlock, type ExtraDataBlock, type LinkInfo, type LnkInfo, type LnkValue,
   type NetworkShareInfo, type PropertyStorage, type PropertyValue, type ShellItem, type TrackerData, type VolumeInfo,
-  parseLnk,
+  LnkParser, parseLnk,
 } from "./lnk.ts";
 export {
   type RegistryError, type RegistryHiveHeader, type RegistryKey, type RegistryRecord, type RegistryValue,

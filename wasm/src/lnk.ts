@@ -166,9 +166,56 @@ const CHILD_SLOTS: Record<string, { key: string; list: boolean }> = {
 
 type Node = Record<string, unknown> & { _offset?: number; _size?: number; _type?: number };
 
+/**
+ * A reusable LNK parser: one wasm instance for many files (links are small). After a trap the instance is
+ * replaced, so one bad file never affects the next.
+ */
+export class LnkParser {
+  private constructor(private exports: LnkExports) {}
+
+  static async create(): Promise<LnkParser> {
+    return new LnkParser(await instantiateLnk());
+  }
+
+  /** Size of the instance's linear memory: it never shrinks, so this is the peak so far. */
+  get wasmMemoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
+  /** Parses one link; throws ParseError when the header, ID list, link info or string data is unusable. */
+  async parse(bytes: Uint8Array): Promise<LnkInfo> {
+    let parsed: boolean;
+    let words: Int32Array;
+    try {
+      const exports = this.exports;
+      const pointer = exports.alloc(bytes.length) >>> 0;
+      new Uint8Array(exports.memory.buffer, pointer, bytes.length).set(bytes);
+      parsed = exports.parse() === 1;
+      // Views are made after the call because parsing may have grown (and so detached) the memory.
+      words = new Int32Array(exports.memory.buffer, exports.entriesPointer() >>> 0, exports.entriesWordCount()).slice();
+    } catch (error) {
+      this.exports = await instantiateLnk();
+      throw new ParseError({ format: "lnk", structure: "wasm module", offset: 0, reason: `trapped: ${String(error)}` });
+    }
+    return buildLnkInfo(bytes, parsed, words);
+  }
+}
+
+async function instantiateLnk(): Promise<LnkExports> {
+  return (await instantiateFormat("lnk")).exports as unknown as LnkExports;
+}
+
+/** Files above this size get their own instance, so one huge input does not keep a large memory alive. */
+const SHARED_INPUT_LIMIT = 1 << 20;
+let sharedParser: Promise<LnkParser> | null = null;
+
 export async function parseLnk(source: ByteSource): Promise<LnkInfo> {
   const bytes = await readAllBytes(source);
-  const { parsed, words } = await runModule(bytes);
+  const parser = await (bytes.length <= SHARED_INPUT_LIMIT ? (sharedParser ??= LnkParser.create()) : LnkParser.create());
+  return parser.parse(bytes);
+}
+
+function buildLnkInfo(bytes: Uint8Array, parsed: boolean, words: Int32Array): LnkInfo {
   const warnings: ParseError[] = [];
   const root: Node = {};
   const stack: Node[] = [root];
@@ -207,27 +254,6 @@ export async function parseLnk(source: ByteSource): Promise<LnkInfo> {
     throw warnings.at(-1) ?? new ParseError({ format: "lnk", structure: "shell link header", offset: 0, reason: "unparsable" });
   }
   return shapeLnk(root, warnings);
-}
-
-/** Links are small, so one instance serves every call; it is dropped after a trap or a very large input. */
-let shared: Promise<LnkExports> | null = null;
-const SHARED_INPUT_LIMIT = 1 << 20;
-
-async function runModule(bytes: Uint8Array): Promise<{ parsed: boolean; words: Int32Array }> {
-  const reuse = bytes.length <= SHARED_INPUT_LIMIT;
-  const fresh = () => instantiateFormat("lnk").then((instance) => instance.exports as unknown as LnkExports);
-  const exports = await (reuse ? (shared ??= fresh()) : fresh());
-  try {
-    const pointer = exports.alloc(bytes.length) >>> 0;
-    new Uint8Array(exports.memory.buffer, pointer, bytes.length).set(bytes);
-    const parsed = exports.parse() === 1;
-    // Views are made after the call because parsing may have grown (and so detached) the memory.
-    const words = new Int32Array(exports.memory.buffer, exports.entriesPointer() >>> 0, exports.entriesWordCount()).slice();
-    return { parsed, words };
-  } catch (error) {
-    if (reuse) shared = null;
-    throw new ParseError({ format: "lnk", structure: "wasm module", offset: 0, reason: `trapped: ${String(error)}` });
-  }
 }
 
 function decodeValue(bytes: Uint8Array, kind: number, a: number, b: number): LnkValue | bigint {

@@ -105,6 +105,11 @@ export class RegistryHive {
     readonly warnings: ParseError[],
   ) {}
 
+  /** Size of the instance's linear memory (the hive plus working memory); it never shrinks. */
+  get wasmMemoryBytes(): number {
+    return this.exports.memory.buffer.byteLength;
+  }
+
   static async open(source: ByteSource): Promise<RegistryHive> {
     const bytes = await readAllBytes(source);
     const exports = (await instantiateFormat("regf")).exports as unknown as RegfExports;

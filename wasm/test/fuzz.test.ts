@@ -7,7 +7,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ParseError } from "../src/errors.ts";
 import { parseEvtx } from "../src/evtx.ts";
+import { LnkParser } from "../src/lnk.ts";
 import { PrefetchParser } from "../src/prefetch.ts";
+import { RegistryHive } from "../src/regf.ts";
 import { corpora, samples } from "./evtx-corpus.ts";
 
 /** Each format adds one entry: its sample files, where its length fields are, and how to parse fully. */
@@ -88,6 +90,9 @@ const evtxSamples = [
   join(corpora, "sigma-regression/rules/windows/process_creation/proc_creation_win_curl_custom_user_agent/85de1f22-d189-44e4-8239-dc276b45379b.evtx"),
 ];
 
+/** One LNK instance for all cases, like Prefetch: errors must leave it usable. */
+let lnkParser: Promise<LnkParser> | undefined;
+
 /** One Prefetch instance for all cases: errors must leave it usable. */
 let prefetchParser: Promise<PrefetchParser> | undefined;
 
@@ -150,6 +155,75 @@ const FUZZ_TARGETS: FuzzTarget[] = [
       return { records: 1, errors: 0, wasmMemoryBytes: parser.wasmMemoryBytes };
     },
     maxWasmMemoryBytes: 256 * MB,
+  },
+  {
+    format: "lnk",
+    cases: 10_000,
+    // XP/Vista/7/10 links: ID lists with extension blocks, local and network link info, tracker, Darwin,
+    // property stores.
+    samples: () =>
+      [
+        "plaso/NeroInfoTool.lnk",
+        "plaso/unpaired_surrogate.lnk",
+        "ez-lnk/Misc/remote.file.xp.test",
+        "ez-lnk/Misc/local.file.darwin.test",
+        "ez-lnk/Win10/Google Chrome (2).lnk.test",
+        "ez-lnk/WinVista/Windows Update.lnk",
+      ].map((path) => read(join(corpora, "windows-artifacts", path))),
+    lengthFields: (bytes) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      const fields = [0, 76]; // header size; ID list size + first item size
+      const flags = view.getUint32(20, true);
+      let at = 76;
+      if (flags & 1) {
+        const end = Math.min(bytes.length, 78 + view.getUint16(76, true));
+        for (let item = 78; item + 2 <= end && view.getUint16(item, true) >= 2; item += view.getUint16(item, true)) fields.push(item);
+        at = end;
+      }
+      if (flags & 2) for (const field of [0, 4, 12, 16, 20, 24]) fields.push(at + field); // LinkInfo sizes and offsets
+      return fields.filter((field) => field + 4 <= bytes.length);
+    },
+    parse: async (bytes) => {
+      const parser = await (lnkParser ??= LnkParser.create());
+      const info = await parser.parse(bytes);
+      return { records: 1, errors: info.warnings.length, wasmMemoryBytes: parser.wasmMemoryBytes };
+    },
+    maxWasmMemoryBytes: 64 * MB,
+  },
+  {
+    format: "regf",
+    cases: 5_000,
+    // The two small plaso hives (101 keys each) and the first 64 KiB of NTUSER.DAT keep a case at a
+    // millisecond or two; every case walks the whole (damaged) tree.
+    samples: () => [
+      read(join(corpora, "windows-artifacts/plaso/regf/100_sub_keys.hiv")),
+      read(join(corpora, "windows-artifacts/plaso/regf/corrupt_sub_key_list.hiv")),
+      read(join(corpora, "windows-artifacts/plaso/regf/NTUSER.DAT"), 0x10000),
+    ],
+    lengthFields: (bytes) => {
+      const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+      const root = 4096 + view.getUint32(36, true) + 4; // root nk cell data
+      // Root cell offset, hive bins size, first hbin size, root cell size, subkey/value counts and lists,
+      // security and name length.
+      const fields = [36, 40, 4096 + 8, root - 4, root + 20, root + 28, root + 36, root + 40, root + 44, root + 72];
+      if (root + 32 <= bytes.length) {
+        const list = 4096 + view.getUint32(root + 28, true) + 4; // root's subkey list: count and entries
+        fields.push(list, list + 4, list + 12);
+      }
+      return fields.filter((field) => field + 4 <= bytes.length);
+    },
+    parse: async (bytes) => {
+      const hive = await RegistryHive.open(bytes);
+      let records = 0;
+      let errors = 0;
+      for await (const record of hive.walk()) {
+        if (record.kind === "key") records++;
+        else if (record.error instanceof ParseError) errors++;
+        else throw new Error("untyped error record");
+      }
+      return { records, errors, wasmMemoryBytes: hive.wasmMemoryBytes };
+    },
+    maxWasmMemoryBytes: 64 * MB,
   },
 ];
 
