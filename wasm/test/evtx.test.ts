@@ -199,6 +199,66 @@ describe("evtx: damaged chunks in a real log (security.evtx, 26 chunks)", () => 
   });
 });
 
+/** A one-record EVTX whose record holds the BinXML that `writeBinXml` writes at chunk offset 512 + 24. */
+function buildEvtx(writeBinXml: (view: DataView, start: number) => number): Uint8Array {
+  const bytes = new Uint8Array(4096 + 0x10000);
+  const view = new DataView(bytes.buffer);
+  bytes.set(new TextEncoder().encode("ElfFile\0"), 0);
+  bytes.set(new TextEncoder().encode("ElfChnk\0"), 4096);
+  const chunk = new DataView(bytes.buffer, 4096);
+  const end = writeBinXml(chunk, 512 + 24);
+  const size = end + 4 - 512;
+  chunk.setUint32(512, 0x2a2a, true);
+  chunk.setUint32(516, size, true);
+  chunk.setUint32(520, 1, true); // record id
+  chunk.setUint32(end, size, true);
+  chunk.setUint32(48, 512 + size, true); // free space offset
+  view.setUint16(42, 1, true);
+  return bytes;
+}
+
+/** Raw BinXML (no template): `depth` nested <A> elements around the text "x". */
+function nestedElements(depth: number) {
+  return (chunk: DataView, start: number) => {
+    let p = start;
+    const u8 = (v: number) => chunk.setUint8(p++, v);
+    const u16 = (v: number) => ((chunk.setUint16(p, v, true), (p += 2)));
+    const u32 = (v: number) => ((chunk.setUint32(p, v, true), (p += 4)));
+    [0x0f, 1, 1, 0].forEach(u8);
+    let name = 0;
+    for (let i = 0; i < depth; i++) {
+      u8(0x01);
+      u32(0); // data size (not needed to parse)
+      if (name === 0) {
+        name = p + 4;
+        u32(name);
+        u32(0), u16(0), u16(1), u16(0x41), u16(0); // inline name "A"
+      } else u32(name);
+      u8(0x02);
+    }
+    u8(0x05), u8(0x01), u16(1), u16(0x78); // text "x"
+    for (let i = 0; i < depth; i++) u8(0x04);
+    u8(0x00);
+    return p;
+  };
+}
+
+describe("evtx: synthetic BinXML limits", () => {
+  it("256 nested elements render as JSON and XML; 257 are a typed nesting error, not a stack overflow", async () => {
+    const deep = buildEvtx(nestedElements(256));
+    const json = await collect(deep, { format: "object" });
+    expect(json.summary.records).toBe(1);
+    let value: unknown = json.items[0]!.ok ? json.items[0]!.record : undefined;
+    for (let i = 0; i < 256; i++) value = (value as Record<string, unknown>).A;
+    expect(value).toBe("x");
+    const xml = await collect(deep, { format: "xml" });
+    expect(xml.items[0]!.ok && xml.items[0]!.record.trimEnd().split("\n").length).toBe(1 + 255 + 1 + 255); // declaration, opens, innermost, closes
+
+    const tooDeep = await collect(buildEvtx(nestedElements(257)));
+    expect(tooDeep.items.map((i) => !i.ok && [i.error.structure, i.error.reason])).toEqual([["binxml", "nesting too deep"]]);
+  });
+});
+
 describe("evtx: bad input", () => {
   it("a file that is not EVTX fails with one typed ParseError", async () => {
     const { items, summary } = await collect(new Uint8Array(200_000).fill(0x41));

@@ -15,7 +15,7 @@ export const TYPE_STRING: u32 = 0x01;
 export const TYPE_BINXML: u32 = 0x21;
 
 const MAX_DEPTH = 32; // nested template instances / BinXML substitutions
-const MAX_NESTING = 128; // open elements within one fragment (bounds the renderers' recursion)
+const MAX_NESTING = 256; // open elements in a record, across fragments (bounds the renderers' recursion)
 const MAX_SUBSTITUTIONS: i32 = 1 << 16;
 
 // Work limits per chunk. Templates and BinXML substitution values can reference each other, so a
@@ -45,8 +45,12 @@ let subType: usize = heap.alloc(1024 * 4);
 let subCapacity: i32 = 1024;
 let subTop: i32 = 0;
 
+let nesting = 0;
+
+/** Per record: drops the substitution values and open-element count of the previous record. */
 export function resetSubstitutions(): void {
   subTop = 0;
+  nesting = 0;
 }
 
 function reserveSubstitutions(count: i32): bool {
@@ -113,7 +117,6 @@ export function expand(pos: i32, end: i32, root: i32, subBase: i32, subCount: i3
   if (end > chunkLength) end = chunkLength;
   let element = root; // innermost open element
   let container = root; // where values go: the element, or the attribute being read
-  let nesting = 0;
   while (pos < end) {
     if (errorCode != 0) return -1;
     if (--tokensLeft < 0) {
