@@ -257,6 +257,36 @@ describe("evtx: synthetic BinXML limits", () => {
     const tooDeep = await collect(buildEvtx(nestedElements(257)));
     expect(tooDeep.items.map((i) => !i.ok && [i.error.structure, i.error.reason])).toEqual([["binxml", "nesting too deep"]]);
   });
+
+  it("a template that re-instantiates itself through BinXML substitutions stops at the expansion budget", async () => {
+    // Template T: 1000 optional substitutions of value 0 (BinXML). Value 0 instantiates T again, three
+    // levels deep: 10^9 substitutions if nothing stopped it.
+    const bytes = buildEvtx((chunk, start) => {
+      let p = start;
+      const u8 = (v: number) => chunk.setUint8(p++, v);
+      const u16 = (v: number) => ((chunk.setUint16(p, v, true), (p += 2)));
+      const u32 = (v: number) => ((chunk.setUint32(p, v, true), (p += 4)));
+      const definition = start + 4 + 10;
+      const level = (n: number): number[] => {
+        if (n === 0) return [0x05, 0x01, 1, 0, 0x78, 0];
+        const inner = level(n - 1);
+        const instance = [0x0c, 0, 1, 0, 0, 0, ...new Uint8Array(new Uint32Array([definition]).buffer)];
+        return [...instance, 1, 0, 0, 0, inner.length & 0xff, inner.length >> 8, 0x21, 0, ...inner];
+      };
+      [0x0f, 1, 1, 0].forEach(u8);
+      u8(0x0c), u8(0), u32(1), u32(definition);
+      u32(0), p += 16, u32(1000 * 4 + 1); // definition header: next, GUID, data size
+      for (let i = 0; i < 1000; i++) u8(0x0e), u16(0), u8(0x21);
+      u8(0x00);
+      const value = level(2);
+      u32(1), u16(value.length), u8(0x21), u8(0);
+      value.forEach(u8);
+      u8(0x00);
+      return p;
+    });
+    const { items } = await collect(bytes);
+    expect(items.map((i) => !i.ok && [i.error.structure, i.error.reason])).toEqual([["binxml", "expansion exceeds the per-chunk limit"]]);
+  });
 });
 
 describe("evtx: bad input", () => {
