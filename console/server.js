@@ -2,14 +2,15 @@
 // (own CA, generated on first use), and run first start on an empty database.
 //   HOST (default 127.0.0.1), PORT (default 3000), CORVID_DATA_DIR, DATABASE_URL,
 //   CORVID_TLS=1 to serve HTTPS, CORVID_TLS_HOSTNAMES (extra names for the certificate),
-//   CORVID_PUBLIC_URL (base URL printed in links), CORVID_ADMIN_EMAIL (first administrator).
+//   CORVID_PUBLIC_URL (base URL printed in links), CORVID_ADMIN_EMAIL (first administrator),
+//   CORVID_BUILD_DIR (the Remix build, default ./build).
 import { execFileSync } from "node:child_process";
 import { X509Certificate } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import https from "node:https";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { createRequestHandler } from "@remix-run/express";
 import express from "express";
 import { resolveDataDir, resolveDatabaseUrl } from "./db/config.js";
@@ -70,14 +71,15 @@ async function main() {
     process.env.CORVID_CA_FINGERPRINT = tls.caFingerprint;
   }
 
-  const buildPath = path.join(consoleDir, "build/server/index.js");
-  if (!existsSync(buildPath)) fail("no build found: run `npm run build -w @corvid/console` first");
-  const build = await import(buildPath);
+  const buildDir = path.resolve(consoleDir, process.env.CORVID_BUILD_DIR ?? "build");
+  const buildPath = path.join(buildDir, "server/index.js");
+  if (!existsSync(buildPath)) fail(`no build found at ${buildPath}: run \`npm run build -w @corvid/console\` first`);
+  const build = await import(pathToFileURL(buildPath).href);
 
   const app = express();
   app.disable("x-powered-by");
-  app.use("/assets", express.static(path.join(consoleDir, "build/client/assets"), { immutable: true, maxAge: "1y" }));
-  app.use(express.static(path.join(consoleDir, "build/client"), { maxAge: "1h" }));
+  app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
+  app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
   app.use((req, _res, next) => {
     // The only trustworthy client address is the socket's; always overwrite what the client sent.
     req.headers["x-corvid-client-ip"] = req.socket.remoteAddress ?? "unknown";

@@ -10,6 +10,8 @@ declare module "@remix-run/node" {
 export default defineConfig({
   plugins: [
     remix({
+      // Tests build into their own directory so they never race a developer's or CI's build/.
+      buildDirectory: process.env.CORVID_BUILD_DIR ?? "build",
       future: {
         v3_fetcherPersist: true,
         v3_relativeSplatPath: true,
