@@ -139,7 +139,7 @@ async function runAdHoc(rulesDir: string, eventsDir: string, sourceName: string 
       for (const event of toEvents(record, mapping, undefined)) {
         for (const finding of engine.process(event)) {
           total++;
-          process.stdout.write(`${JSON.stringify({ file: relative(eventsDir, file), ...finding })}\n`);
+          process.stdout.write(`${JSON.stringify({ eventFile: relative(eventsDir, file), ...finding })}\n`);
         }
       }
     }

@@ -2,6 +2,7 @@ import { parseCondition, resolveCondition, type ConditionNode } from "./conditio
 import { SigmaCompileError } from "./errors.ts";
 import type { FieldText, SigmaEvent } from "./event.ts";
 import { compileCidr } from "./ip.ts";
+import { ANY_FIELD, atomsOfAll, atomsOfAny, type Atom, type AtomSet } from "./prefilter.ts";
 import {
   compilePattern,
   literalPattern,
@@ -230,6 +231,44 @@ function timePart(text: string, part: string): number | undefined {
   }
 }
 
+const REGEX_SYNTAX = new Set([..."\\^$.|?*+()[]{}"]);
+
+/**
+ * Regexes made only of literal characters and `.*` gaps (e.g. `\+.*\+.*\+`, used to count characters)
+ * backtrack exponentially in V8 on long command lines. They match exactly when their literal pieces occur
+ * in order within one line (any text with the `s` flag), which an indexOf chain decides in linear time.
+ */
+function literalGapTest(source: string, flags: string): TextTest | undefined {
+  if (flags.includes("m")) return undefined;
+  const pieces: string[] = [""];
+  for (let i = 0; i < source.length; i++) {
+    const char = source[i]!;
+    if (char === "\\") {
+      const next = source[i + 1];
+      if (next === undefined || /[A-Za-z0-9]/.test(next)) return undefined;
+      pieces[pieces.length - 1] += next;
+      i++;
+    } else if (char === "." && source[i + 1] === "*") {
+      i += source[i + 2] === "?" ? 2 : 1;
+      pieces.push("");
+    } else if (REGEX_SYNTAX.has(char)) return undefined;
+    else pieces[pieces.length - 1] += char;
+  }
+  const literals = pieces.filter((p) => p !== "").map((p) => (flags.includes("i") ? p.toLowerCase() : p));
+  if (literals.length < 2) return undefined;
+  const inOrder = (text: string) => {
+    let position = 0;
+    for (const literal of literals) {
+      const found = text.indexOf(literal, position);
+      if (found < 0) return false;
+      position = found + literal.length;
+    }
+    return true;
+  };
+  if (flags.includes("s")) return inOrder;
+  return (text) => text.split(/\r\n|[\n\r\u2028\u2029]/).some(inOrder);
+}
+
 function compareNumbers(comparison: Modifiers["comparison"], actual: number, expected: number): boolean {
   switch (comparison) {
     case "gt":
@@ -245,8 +284,47 @@ function compareNumbers(comparison: Modifiers["comparison"], actual: number, exp
   }
 }
 
+/** The literal test a pattern implies (for the prefilter), if it has a literal part. */
+function patternAtom(field: string, pattern: Pattern): Atom | undefined {
+  const tokens = pattern;
+  const literal = patternLiteral(tokens);
+  if (literal !== undefined) return { field, literal: literal.toLowerCase(), kind: "equals" };
+  const inner = tokens.slice(1, -1);
+  const innerLiteral = patternLiteral(inner);
+  const first = tokens[0]?.kind;
+  const last = tokens[tokens.length - 1]?.kind;
+  if (tokens.length === 2 && first === "literal" && last === "anyString") return { field, literal: patternLiteral([tokens[0]!])!.toLowerCase(), kind: "startswith" };
+  if (tokens.length === 2 && first === "anyString" && last === "literal") return { field, literal: patternLiteral([tokens[1]!])!.toLowerCase(), kind: "endswith" };
+  if (first === "anyString" && last === "anyString" && innerLiteral !== undefined && innerLiteral !== "") {
+    return { field, literal: innerLiteral.toLowerCase(), kind: "contains" };
+  }
+  let longest = "";
+  for (const token of tokens) if (token.kind === "literal" && token.text.length > longest.length) longest = token.text;
+  return longest === "" ? undefined : { field, literal: longest.toLowerCase(), kind: "contains" };
+}
+
+interface CompiledValue {
+  test: EventPredicate;
+  atoms: AtomSet;
+}
+
 /** Compiles one rule value into a test of one field. */
-function compileValue(field: string, raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): EventPredicate {
+function compileValue(field: string, raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): CompiledValue {
+  return { test: compileValueTest(field, raw, modifiers, options, path), atoms: valueAtoms(field, raw, modifiers, options, path) };
+}
+
+function valueAtoms(field: string, raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): AtomSet {
+  if (modifiers.special || modifiers.comparison || modifiers.timePart || modifiers.neq || raw === null || typeof raw === "object") return undefined;
+  const atoms: Atom[] = [];
+  for (const pattern of applyTransforms(raw, modifiers, options, path)) {
+    const atom = patternAtom(field, modifiers.position ? withPosition(pattern, modifiers.position) : pattern);
+    if (atom === undefined) return undefined;
+    atoms.push(atom);
+  }
+  return atoms;
+}
+
+function compileValueTest(field: string, raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): EventPredicate {
   const caseSensitive = modifiers.cased;
   const read = (event: SigmaEvent, name: string) => (caseSensitive ? event.text(name) : event.lowerText(name));
 
@@ -279,6 +357,8 @@ function compileValue(field: string, raw: unknown, modifiers: Modifiers, options
       const source = inline ? String(raw).slice(inline[0].length) : String(raw);
       const flags = [...new Set(modifiers.regexFlags + (inline?.[1] ?? ""))].join("");
       regExp = new RegExp(source, flags);
+      const gapped = literalGapTest(source, flags);
+      if (gapped) return (event) => anyText(flags.includes("i") ? event.lowerText(field) : event.text(field), gapped);
     } catch (error) {
       throw new SigmaCompileError(path, `invalid regular expression ${JSON.stringify(raw)}: ${(error as Error).message}`);
     }
@@ -326,6 +406,8 @@ function keywordPredicate(raw: unknown, modifiers: Modifiers, options: CompileOp
 
 export interface CompiledIdentifier {
   test: EventPredicate;
+  /** At least one of these holds whenever the identifier matches (see prefilter.ts). */
+  atoms: AtomSet;
   /** For the index: the values the EventID field must equal for this identifier to match, if it constrains it. */
   eventIds?: ReadonlySet<string>;
 }
@@ -354,14 +436,20 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
   const values = Array.isArray(value) ? value : [value];
   if (values.length === 0) throw new SigmaCompileError(path, "has an empty list of values");
   if (values.length > 1 && values.includes(null)) throw new SigmaCompileError(path, "null cannot be part of a list of values");
-  const predicates = values.map((raw) => (field === "" ? keywordPredicate(raw, modifiers, options, path) : compileValue(field, raw, modifiers, options, path)));
+  const compiled: CompiledValue[] = values.map((raw) =>
+    field === ""
+      ? { test: keywordPredicate(raw, modifiers, options, path), atoms: valueAtoms(ANY_FIELD, raw, { ...modifiers, position: modifiers.position ?? "contains" }, options, path) }
+      : compileValue(field, raw, modifiers, options, path),
+  );
+  const predicates = compiled.map((c) => c.test);
   let test = modifiers.all ? combineAll(predicates) : combineAny(predicates);
   if (modifiers.neq) {
     const positive = test;
     test = (event) => !positive(event);
   }
+  const atoms = modifiers.neq ? undefined : modifiers.all ? atomsOfAll(compiled.map((c) => c.atoms)) : atomsOfAny(compiled.map((c) => c.atoms));
   const plainEquality = modifierNames.length === 0 && values.every((v) => typeof v === "number" || (typeof v === "string" && !/[*?]/.test(v)));
-  return field === "eventid" && plainEquality ? { test, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test };
+  return field === "eventid" && plainEquality ? { test, atoms, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test, atoms };
 }
 
 function intersect(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> | undefined {
@@ -381,7 +469,7 @@ function union(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> |
 function compileMap(map: Record<string, unknown>, options: CompileOptions, path: (string | number)[]): CompiledIdentifier {
   const entries = Object.entries(map).map(([key, value]) => compileEntry(key, value, options, [...path, key]));
   if (entries.length === 0) throw new SigmaCompileError(path, "is an empty map");
-  return { test: combineAll(entries.map((e) => e.test)), eventIds: intersect(entries.map((e) => e.eventIds)) };
+  return { test: combineAll(entries.map((e) => e.test)), atoms: atomsOfAll(entries.map((e) => e.atoms)), eventIds: intersect(entries.map((e) => e.eventIds)) };
 }
 
 export function compileSearchIdentifier(definition: unknown, options: CompileOptions, path: (string | number)[]): CompiledIdentifier {
@@ -389,7 +477,11 @@ export function compileSearchIdentifier(definition: unknown, options: CompileOpt
     if (definition.length === 0) throw new SigmaCompileError(path, "is an empty list");
     if (definition.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
       const alternatives = definition.map((item, index) => compileMap(item as Record<string, unknown>, options, [...path, index]));
-      return { test: combineAny(alternatives.map((a) => a.test)), eventIds: union(alternatives.map((a) => a.eventIds)) };
+      return {
+        test: combineAny(alternatives.map((a) => a.test)),
+        atoms: atomsOfAny(alternatives.map((a) => a.atoms)),
+        eventIds: union(alternatives.map((a) => a.eventIds)),
+      };
     }
     if (definition.some((item) => typeof item === "object" && item !== null)) {
       throw new SigmaCompileError(path, "mixes keywords and field maps in one list");
@@ -409,6 +501,8 @@ export interface CompiledDetection {
   matchedIdentifiers(event: SigmaEvent): string[];
   /** Values of EventID that any match requires, used to index the rule. */
   eventIds?: ReadonlySet<string>;
+  /** Literal tests of which one holds whenever the detection matches, used to pre-select rules. */
+  atoms: AtomSet;
 }
 
 function compileCondition(node: ConditionNode, identifiers: ReadonlyMap<string, CompiledIdentifier>): EventPredicate {
@@ -436,6 +530,19 @@ function requiredEventIds(node: ConditionNode, identifiers: ReadonlyMap<string, 
       return union(node.children.map((c) => requiredEventIds(c, identifiers)));
     case "ref":
       return identifiers.get(node.name)?.eventIds;
+    default:
+      return undefined;
+  }
+}
+
+function requiredAtoms(node: ConditionNode, identifiers: ReadonlyMap<string, CompiledIdentifier>): AtomSet {
+  switch (node.kind) {
+    case "and":
+      return atomsOfAll(node.children.map((c) => requiredAtoms(c, identifiers)));
+    case "or":
+      return atomsOfAny(node.children.map((c) => requiredAtoms(c, identifiers)));
+    case "ref":
+      return identifiers.get(node.name)?.atoms;
     default:
       return undefined;
   }
@@ -475,5 +582,6 @@ export function compileDetection(
     test: compileCondition(root, identifiers),
     matchedIdentifiers: (event) => positives.filter((name) => identifiers.get(name)!.test(event)),
     eventIds: requiredEventIds(root, identifiers),
+    atoms: requiredAtoms(root, identifiers),
   };
 }

@@ -1,6 +1,7 @@
 import { CorrelationTracker } from "./correlation.ts";
 import type { CorrelationType } from "./correlation-spec.ts";
 import type { SigmaEvent } from "./event.ts";
+import { Prefilter } from "./prefilter.ts";
 import type { CorrelationRule, DetectionRule, FilterRule, LogSource, RuleMetadata, SigmaRule } from "./rules.ts";
 
 /** A rule that fired. Detection findings carry the matched event; correlation findings the contributing events. */
@@ -88,6 +89,7 @@ export class SigmaEngine {
   private readonly buckets = new Map<string, Bucket>();
   private readonly correlationsFedByCorrelation = new Map<CorrelationRule, { tracker: CorrelationTracker; rule: CorrelationRule; ruleIndex: number }[]>();
   private readonly keyCache = new Map<string, Bucket[]>();
+  private readonly prefilters = new WeakMap<IndexedRule[], Prefilter<IndexedRule>>();
   private lastTimestamp = 0;
   readonly detectionRules: readonly DetectionRule[];
   readonly correlationRules: readonly CorrelationRule[];
@@ -164,15 +166,28 @@ export class SigmaEngine {
     return false;
   }
 
+  private candidates(rules: IndexedRule[], event: SigmaEvent): IndexedRule[] {
+    let prefilter = this.prefilters.get(rules);
+    if (!prefilter) {
+      prefilter = new Prefilter(rules, (indexed) => indexed.rule.detection.atoms);
+      this.prefilters.set(rules, prefilter);
+    }
+    return prefilter.candidates(event);
+  }
+
   /** The detection rules (after filters) that match one event, without touching correlation state. */
   private matchingRules(event: SigmaEvent): IndexedRule[] {
     const matches: IndexedRule[] = [];
     const eventIdText = event.lowerText("eventid");
     const eventId = typeof eventIdText === "string" ? eventIdText : undefined;
     for (const bucket of this.bucketsFor(event)) {
-      const candidates = eventId === undefined ? undefined : bucket.byEventId.get(eventId);
-      if (candidates) for (const indexed of candidates) if (indexed.rule.detection.test(event) && !SigmaEngine.filtered(indexed, event)) matches.push(indexed);
-      for (const indexed of bucket.anyEventId) if (indexed.rule.detection.test(event) && !SigmaEngine.filtered(indexed, event)) matches.push(indexed);
+      const byEventId = eventId === undefined ? undefined : bucket.byEventId.get(eventId);
+      for (const rules of byEventId ? [byEventId, bucket.anyEventId] : [bucket.anyEventId]) {
+        if (rules.length === 0) continue;
+        for (const indexed of this.candidates(rules, event)) {
+          if (indexed.rule.detection.test(event) && !SigmaEngine.filtered(indexed, event)) matches.push(indexed);
+        }
+      }
     }
     return matches;
   }

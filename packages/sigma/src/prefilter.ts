@@ -1,0 +1,203 @@
+/**
+ * Rule pre-selection. Every compiled rule carries "atoms": literal tests (field equals / starts with /
+ * ends with / contains a string) of which at least one must hold whenever the rule matches. For a set of
+ * rules, all atoms of a field go into one Aho-Corasick automaton, so one pass over each field value finds
+ * every rule that could match, however many rules there are; only those rules run their full test.
+ */
+import type { SigmaEvent } from "./event.ts";
+
+/** Atom field name of keyword searches: the literal may occur in any field. */
+export const ANY_FIELD = "*";
+
+export interface Atom {
+  /** Lower-cased field name, or ANY_FIELD. */
+  field: string;
+  /** Lower-cased literal. */
+  literal: string;
+  kind: "equals" | "startswith" | "endswith" | "contains";
+}
+
+/** A necessary condition: the rule can only match if one of these atoms holds; undefined means "no cheap test known". */
+export type AtomSet = readonly Atom[] | undefined;
+
+/** Rough selectivity: longer literals are rarer; EventID equality is already covered by the index. */
+function score(atoms: readonly Atom[]): number {
+  let worst = Number.POSITIVE_INFINITY;
+  for (const atom of atoms) {
+    const weight = atom.field === "eventid" ? 0 : atom.literal.length + (atom.kind === "contains" ? 0 : 2);
+    worst = Math.min(worst, weight);
+  }
+  return worst - atoms.length / 1000;
+}
+
+/** For an AND: any child's atom set is necessary; take the most selective. */
+export function atomsOfAll(children: AtomSet[]): AtomSet {
+  let best: readonly Atom[] | undefined;
+  for (const child of children) if (child !== undefined && (best === undefined || score(child) > score(best))) best = child;
+  return best;
+}
+
+/** For an OR: every alternative must offer atoms, and any of them may hold. */
+export function atomsOfAny(children: AtomSet[]): AtomSet {
+  if (children.length === 0 || children.some((c) => c === undefined)) return undefined;
+  return children.flatMap((c) => c!);
+}
+
+class AhoCorasick {
+  private readonly transitions: Map<number, number>[] = [new Map()];
+  private readonly fail: number[] = [0];
+  private readonly outputs: number[][] = [[]];
+
+  constructor(literals: readonly string[]) {
+    literals.forEach((literal, id) => {
+      let state = 0;
+      for (let i = 0; i < literal.length; i++) {
+        const code = literal.charCodeAt(i);
+        let next = this.transitions[state]!.get(code);
+        if (next === undefined) {
+          next = this.transitions.length;
+          this.transitions.push(new Map());
+          this.fail.push(0);
+          this.outputs.push([]);
+          this.transitions[state]!.set(code, next);
+        }
+        state = next;
+      }
+      this.outputs[state]!.push(id);
+    });
+    const queue: number[] = [...this.transitions[0]!.values()];
+    for (let head = 0; head < queue.length; head++) {
+      const state = queue[head]!;
+      for (const [code, next] of this.transitions[state]!) {
+        let fallback = this.fail[state]!;
+        while (fallback !== 0 && !this.transitions[fallback]!.has(code)) fallback = this.fail[fallback]!;
+        const target = this.transitions[fallback]!.get(code);
+        this.fail[next] = target !== undefined && target !== next ? target : 0;
+        this.outputs[next] = this.outputs[next]!.concat(this.outputs[this.fail[next]!]!);
+        queue.push(next);
+      }
+    }
+  }
+
+  /** Calls `found(literalId, endIndex)` for every occurrence of every literal in `text`. */
+  scan(text: string, found: (id: number, end: number) => void): void {
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      let next = this.transitions[state]!.get(code);
+      while (next === undefined && state !== 0) {
+        state = this.fail[state]!;
+        next = this.transitions[state]!.get(code);
+      }
+      state = next ?? 0;
+      const outputs = this.outputs[state]!;
+      for (let k = 0; k < outputs.length; k++) found(outputs[k]!, i + 1);
+    }
+  }
+}
+
+/** The rules waiting on one automaton literal, split by where the literal must occur. */
+interface LiteralTargets {
+  length: number;
+  anywhere: number[];
+  atStart: number[];
+  atEnd: number[];
+}
+
+interface FieldIndex {
+  field: string;
+  equals: Map<string, number[]>;
+  automaton?: AhoCorasick;
+  literals: LiteralTargets[];
+}
+
+/** Selects, for one event, the items (rules) of a fixed list whose atoms can hold. */
+export class Prefilter<T> {
+  private readonly unconditional: number[] = [];
+  private readonly fields: FieldIndex[] = [];
+  private readonly marks: Uint32Array;
+  /** Per literal of the field being scanned: the scan (generation) that already handled its first occurrence. */
+  private literalSeen = new Uint32Array(0);
+  private generation = 0;
+  private scanGeneration = 0;
+
+  constructor(
+    private readonly items: readonly T[],
+    atomsOf: (item: T) => AtomSet,
+  ) {
+    this.marks = new Uint32Array(items.length);
+    const byField = new Map<string, { atom: Atom; item: number }[]>();
+    items.forEach((item, index) => {
+      const atoms = atomsOf(item);
+      if (atoms === undefined || atoms.length === 0) {
+        this.unconditional.push(index);
+        return;
+      }
+      for (const atom of atoms) {
+        const list = byField.get(atom.field) ?? [];
+        list.push({ atom, item: index });
+        byField.set(atom.field, list);
+      }
+    });
+    for (const [field, entries] of byField) {
+      const equals = new Map<string, number[]>();
+      const literalIds = new Map<string, number>();
+      const literals: LiteralTargets[] = [];
+      for (const { atom, item } of entries) {
+        if (atom.kind === "equals") {
+          const list = equals.get(atom.literal) ?? [];
+          list.push(item);
+          equals.set(atom.literal, list);
+          continue;
+        }
+        let id = literalIds.get(atom.literal);
+        if (id === undefined) {
+          id = literals.length;
+          literalIds.set(atom.literal, id);
+          literals.push({ length: atom.literal.length, anywhere: [], atStart: [], atEnd: [] });
+        }
+        const targets = literals[id]!;
+        (atom.kind === "contains" ? targets.anywhere : atom.kind === "startswith" ? targets.atStart : targets.atEnd).push(item);
+      }
+      this.literalSeen = new Uint32Array(Math.max(this.literalSeen.length, literals.length));
+      this.fields.push({ field, equals, literals, automaton: literals.length > 0 ? new AhoCorasick([...literalIds.keys()]) : undefined });
+    }
+  }
+
+  /** The items that could match, in their original order. */
+  candidates(event: SigmaEvent): T[] {
+    this.generation = (this.generation + 1) >>> 0 || 1;
+    const generation = this.generation;
+    const marks = this.marks;
+    for (const index of this.unconditional) marks[index] = generation;
+    for (const index of this.fields) {
+      const text = index.field === ANY_FIELD ? event.keywordTexts() : event.lowerText(index.field);
+      if (text === undefined) continue;
+      if (typeof text === "string") this.scanValue(index, text, generation);
+      else for (const value of text) this.scanValue(index, value, generation);
+    }
+    const selected: T[] = [];
+    for (let i = 0; i < this.items.length; i++) if (marks[i] === generation) selected.push(this.items[i]!);
+    return selected;
+  }
+
+  private scanValue(index: FieldIndex, value: string, generation: number): void {
+    const marks = this.marks;
+    const equal = index.equals.get(value);
+    if (equal) for (const item of equal) marks[item] = generation;
+    if (!index.automaton) return;
+    // Only a literal's first occurrence can satisfy "anywhere" and "at start"; later ones only "at end".
+    this.scanGeneration = (this.scanGeneration + 1) >>> 0 || 1;
+    const scan = this.scanGeneration;
+    const seen = this.literalSeen;
+    index.automaton.scan(value, (id, end) => {
+      const targets = index.literals[id]!;
+      if (seen[id] !== scan) {
+        seen[id] = scan;
+        for (const item of targets.anywhere) marks[item] = generation;
+        if (end === targets.length) for (const item of targets.atStart) marks[item] = generation;
+      }
+      if (end === value.length) for (const item of targets.atEnd) marks[item] = generation;
+    });
+  }
+}
