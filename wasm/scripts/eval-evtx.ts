@@ -202,7 +202,7 @@ async function main(): Promise<void> {
       console.log(`     ${name}: ${fileAgree}/${reference.length} agree, corvid errors ${corvidErrors}, corvid-only records ${extra}`);
     }
   }
-  console.log(`${files} files; records only Corvid recovered (not exported by evtxexport -m items): ${corvidOnly}`);
+  console.log(`${files} files; records Corvid returned that evtxexport did not export (BinXML it cannot read, partial chunks): ${corvidOnly}`);
   console.log(`evtx-agreement: ${agree} of ${total} records agree, ${failedFiles} files failed`);
 }
 
