@@ -34,7 +34,7 @@ export const PARSERS: Record<string, CliParser> = {
     extraFormats: [],
     async *parse(path) {
       // One record per file; a file that is not a link, or damage after the string data, is an error item.
-      const parsed = await parseLnk(createReadStream(path)).catch((error: unknown) => {
+      const parsed = await parseLnk(createReadStream(path), { partial: true }).catch((error: unknown) => {
         if (error instanceof ParseError) return error;
         throw error;
       });

@@ -6,7 +6,7 @@ export {
   type EvtxSummary, parseEvtx, separateAttributes,
 } from "./evtx.ts";
 export {
-  type DarwinDescriptor, type ExtensionBlock, type ExtraDataBlock, type LinkInfo, type LnkInfo, type LnkValue,
+  type DarwinDescriptor, type ExtensionBlock, type ExtraDataBlock, type LinkInfo, type LnkInfo, type LnkOptions, type LnkValue,
   type NetworkShareInfo, type PropertyStorage, type PropertyValue, type ShellItem, type TrackerData, type VolumeInfo,
   LnkParser, parseLnk,
 } from "./lnk.ts";

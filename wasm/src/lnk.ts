@@ -84,6 +84,8 @@ export interface TrackerData {
 export interface PropertyValue {
   id?: number;
   name?: string;
+  /** Meaning of a well-known (format GUID, id) property key, e.g. "App User Model ID". */
+  description?: string;
   type: number;
   value: LnkValue;
 }
@@ -138,7 +140,7 @@ export interface LnkInfo {
   specialFolderId: number | null;
   environmentVariables: string | null;
   darwin: DarwinDescriptor | null;
-  /** Damage after the string data (extra data blocks): recorded, and parsing kept what came before. */
+  /** Damage that did not stop parsing (extension blocks, extra data); only non-empty with `partial`. */
   warnings: ParseError[];
 }
 
@@ -182,8 +184,12 @@ export class LnkParser {
     return this.exports.memory.buffer.byteLength;
   }
 
-  /** Parses one link; throws ParseError when the header, ID list, link info or string data is unusable. */
-  async parse(bytes: Uint8Array): Promise<LnkInfo> {
+  /**
+   * Parses one link and throws a ParseError for any damage. With `partial`, damage in extension blocks or
+   * extra data is returned in `warnings` with everything parsed around it; damage in the header, ID list,
+   * link info or string data still throws, since nothing after it can be located.
+   */
+  async parse(bytes: Uint8Array, options: LnkOptions = {}): Promise<LnkInfo> {
     let parsed: boolean;
     let words: Int32Array;
     try {
@@ -197,7 +203,9 @@ export class LnkParser {
       this.exports = await instantiateLnk();
       throw new ParseError({ format: "lnk", structure: "wasm module", offset: 0, reason: `trapped: ${String(error)}` });
     }
-    return buildLnkInfo(bytes, parsed, words);
+    const info = buildLnkInfo(bytes, parsed, words);
+    if (!options.partial && info.warnings.length > 0) throw info.warnings[0];
+    return info;
   }
 }
 
@@ -209,10 +217,15 @@ async function instantiateLnk(): Promise<LnkExports> {
 const SHARED_INPUT_LIMIT = 1 << 20;
 let sharedParser: Promise<LnkParser> | null = null;
 
-export async function parseLnk(source: ByteSource): Promise<LnkInfo> {
+export interface LnkOptions {
+  /** Return what could be parsed around damaged extension or extra-data blocks instead of throwing. */
+  partial?: boolean;
+}
+
+export async function parseLnk(source: ByteSource, options: LnkOptions = {}): Promise<LnkInfo> {
   const bytes = await readAllBytes(source);
   const parser = await (bytes.length <= SHARED_INPUT_LIMIT ? (sharedParser ??= LnkParser.create()) : LnkParser.create());
-  return parser.parse(bytes);
+  return parser.parse(bytes, options);
 }
 
 function buildLnkInfo(bytes: Uint8Array, parsed: boolean, words: Int32Array): LnkInfo {
@@ -313,6 +326,15 @@ const CLSID_NAMES: Record<string, string> = {
   "26ee0668-a00a-44d7-9371-beb064c98683": "Control Panel",
   "f02c1a0d-be21-4350-88b0-7367fc96ef3c": "Network",
   "031e4825-7b94-4dc3-b131-e946b44c8dd5": "Libraries",
+};
+
+/** A few property keys that shell links commonly carry, by "formatId/id". */
+const PROPERTY_KEY_NAMES: Record<string, string> = {
+  "86d40b4d-9069-443c-819a-2a54090dccec/2": "Tile Small Image Location",
+  "b725f130-47ef-101a-a5f1-02608c9eebac/10": "Item Name Display",
+  "9f4c2855-9f79-4b39-a8d0-e1d42de1d5f3/5": "App User Model ID",
+  "46588ae2-4cbc-4338-bbfc-139326986dce/4": "SID",
+  "28636aa6-953d-11d2-b5d6-00c04fd918d0/30": "Parsing Path",
 };
 
 function flagNames(value: number, names: readonly string[]): string[] {
@@ -466,6 +488,9 @@ function shapeExtraBlock(node: Node): ExtraDataBlock {
       formatId: storage.formatId as string,
       properties: ((storage.properties ?? []) as Node[]).map((property) => ({
         ...(typeof property.propertyId === "number" ? { id: property.propertyId } : {}),
+        ...(PROPERTY_KEY_NAMES[`${String(storage.formatId)}/${String(property.propertyId)}`]
+          ? { description: PROPERTY_KEY_NAMES[`${String(storage.formatId)}/${String(property.propertyId)}`] }
+          : {}),
         ...(typeof property.propertyName === "string" ? { name: property.propertyName } : {}),
         type: (property.propertyType as number | undefined) ?? 0,
         value: typeof property.propertyValue === "bigint" ? property.propertyValue.toString() : ((property.propertyValue as LnkValue | undefined) ?? null),

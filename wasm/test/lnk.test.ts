@@ -29,6 +29,13 @@ function lastTarget(info: LnkInfo): ShellItem | undefined {
   return info.targetIdList?.at(-1);
 }
 
+/** EZ's Win81Lnk test picks its property sheet by this GUID in code, not in an assertion. */
+const TILE_PROPERTY_SHEET = "86d40b4d-9069-443c-819a-2a54090dccec";
+
+function propertySheets(info: LnkInfo) {
+  return info.extraData.find((block) => block.type === "propertyStore")?.propertyStorages;
+}
+
 function trackerTimePart(info: LnkInfo, part: string): number | undefined {
   const time = info.tracker?.creationTime;
   if (!time) return undefined;
@@ -65,6 +72,13 @@ function ezActual(info: LnkInfo, expr: string): unknown {
     case "tsf": return info.specialFolderId !== null;
     case "tsf?.SpecialFolderId": return info.specialFolderId;
     // EZ's `dom` is the domain/workgroup item (class type 0x41) of a network target.
+    case "lnk.IconLocation": return info.iconLocation;
+    case "evb?.EnvironmentVariablesUnicode": return info.extraData.find((block) => block.type === "environmentVariables")?.fields.targetUnicode;
+    case "psdb?.PropertyStore.Sheets.Count": return propertySheets(info)?.length;
+    case "foo.PropertyNames.Count": return propertySheets(info)?.find((sheet) => sheet.formatId === TILE_PROPERTY_SHEET)?.properties.length;
+    case "foo.PropertyNames.First().Key": return String(propertySheets(info)?.find((sheet) => sheet.formatId === TILE_PROPERTY_SHEET)?.properties[0]?.id);
+    case "foo.PropertyNames.First().Value": return propertySheets(info)?.find((sheet) => sheet.formatId === TILE_PROPERTY_SHEET)?.properties[0]?.value;
+    case "desc": return propertySheets(info)?.find((sheet) => sheet.formatId === TILE_PROPERTY_SHEET)?.properties[0]?.description;
     case "dom.Value": return info.targetIdList?.find((item) => item.classType === 0x41)?.networkLocation;
     default: throw new Error(`no mapping for EZ expression ${expr}`);
   }
@@ -188,6 +202,18 @@ describe.skipIf(!corpusPresent)("LNK over windows-artifacts", () => {
     expect(programFiles.localizedName).toBe("@shell32.dll,-21817");
     expect(programFiles.extCreationTime).toBe("2015-10-30T06:28:32");
     expect(programFiles.mft).toEqual({ entry: 1302, sequence: 1 });
+  });
+
+  it("damaged extra data throws by default and is kept around with `partial`", async () => {
+    const bytes = new Uint8Array(readFileSync(join(artifactsDir, "plaso/NeroInfoTool.lnk")));
+    const tracker = 2616; // offset of the tracker block (the last extra data block)
+    new DataView(bytes.buffer).setUint32(tracker, 0x7fff0000, true);
+    await expect(parseLnk(bytes)).rejects.toMatchObject({ format: "lnk", structure: "extra data block", offset: tracker, reason: "truncated" });
+    const info = await parseLnk(bytes, { partial: true });
+    expect(info.warnings).toHaveLength(1);
+    expect(info.extraData.map((block) => block.type)).toEqual(["iconEnvironment", "specialFolder", "knownFolder", "propertyStore"]);
+    expect(info.tracker).toBeNull();
+    expect(info.localPath).toBe("C:\\Program Files (x86)\\Nero\\Nero 9\\Nero InfoTool\\InfoTool.exe");
   });
 
   it("reports truncation with format, structure, offset and need/have", async () => {

@@ -1,7 +1,8 @@
 // LNK (MS-SHLLINK) parser. ABI: JS calls alloc(length), copies the file to the returned pointer, calls
 // parse(), then reads entries (see entries.ts) from entriesPointer()/entriesWordCount(). parse() returns
-// 1 when the link parsed (extra-data damage is reported as error entries) and 0 on a fatal error, whose
-// error entry is the last one.
+// 1 when the link parsed, possibly with error entries for damaged extension or extra-data blocks (parsing
+// went on after them), and 0 when the header, ID list, link info or string data is unusable; that error
+// entry is then the last one.
 import { resetEntries } from "./entries";
 import { parseExtraData } from "./extradata";
 import { HEADER_SIZE, parseHeader } from "./header";

@@ -5,6 +5,7 @@
 import {
   emit, KIND_ANSI, KIND_BEGIN, KIND_BYTES, KIND_END, KIND_FATTIME, KIND_GUID, KIND_U32, KIND_U64, KIND_UTF16,
 } from "./entries";
+import { fail } from "./errors";
 import { ansiLength, fits, u16At, u32At, u8At, utf16Length } from "./input";
 import * as T from "./tags";
 
@@ -68,7 +69,12 @@ function parseExtensionBlocks(from: i32, end: i32): void {
   while (fits(at, 8, end)) {
     const blockSize = <i32>u16At(at);
     const signature = u32At(at + 4);
-    if (blockSize < 8 || !fits(at, blockSize, end) || (signature >>> 16) != EXTENSION_SIGNATURE_HIGH) return;
+    if ((signature >>> 16) != EXTENSION_SIGNATURE_HIGH) return; // the chain ends (trailing data follows)
+    if (blockSize < 8 || !fits(at, blockSize, end)) {
+      // Recorded, not fatal: the item itself is intact, only its extension block lies about its size.
+      fail(T.S_SHELL_ITEM, at, T.R_BAD_SIZE);
+      return;
+    }
     emit(KIND_BEGIN, T.T_EXTENSION_BLOCK, at, blockSize, <i32>signature);
     emit(KIND_U32, T.T_EXTENSION_VERSION, u16At(at + 2));
     if (signature == 0xbeef0004) parseFileEntryExtension(at, at + blockSize);
