@@ -196,7 +196,7 @@ export function parseSigmaRules(text: string, file: string, options: LoadOptions
 
     if (document.errors.length > 0) {
       for (const error of document.errors) {
-        fail(`YAML: ${error.message.split("\n")[0]}`, [], error.linePos?.[0]?.line);
+        fail(`YAML: ${error.message.split(" at line")[0]!.split("\n")[0]}`, [], lineCounter.linePos(error.pos[0]).line);
       }
       reject();
       continue;
