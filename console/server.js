@@ -55,6 +55,7 @@ async function main() {
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a number from 0 to 65535, got ${process.env.PORT}`);
   const dataDir = resolveDataDir(process.env);
   mkdirSync(dataDir, { recursive: true });
+  // Pinned for the app code: inside the bundled build, db/config.js cannot find console/ by itself.
   process.env.CORVID_DATA_DIR = dataDir;
   const databaseUrl = resolveDatabaseUrl(process.env);
   process.env.DATABASE_URL = databaseUrl;
@@ -78,8 +79,9 @@ async function main() {
 
   const app = express();
   app.disable("x-powered-by");
-  app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
-  app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
+  // redirect: false, or the Assets page (/assets) would be redirected to the build's assets folder.
+  app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y", redirect: false }));
+  app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h", redirect: false }));
   app.use((req, _res, next) => {
     // The only trustworthy client address is the socket's; always overwrite what the client sent.
     req.headers["x-corvid-client-ip"] = req.socket.remoteAddress ?? "unknown";

@@ -20,14 +20,14 @@ export async function loader({ request }: LoaderFunctionArgs) {
   };
 }
 
-const NAV_ITEMS = [
+const NAV_ITEMS: { to: string; label: string; adminOnly?: boolean }[] = [
   { to: "/assets", label: "Assets" },
   { to: "/cases", label: "Cases" },
   { to: "/deployment", label: "Deployment" },
-  { to: "/users", label: "Users" },
-  { to: "/audit", label: "Audit" },
-  { to: "/settings", label: "Settings" },
-] as const;
+  { to: "/users", label: "Users", adminOnly: true },
+  { to: "/audit", label: "Audit", adminOnly: true },
+  { to: "/settings", label: "Settings", adminOnly: true },
+];
 
 function Header() {
   const data = useRouteLoaderData<typeof loader>("root");
@@ -40,7 +40,7 @@ function Header() {
       {viewer ? (
         <>
           <nav aria-label="Main">
-            {NAV_ITEMS.map((item) => (
+            {NAV_ITEMS.filter((item) => !item.adminOnly || viewer.role === "admin").map((item) => (
               <NavLink key={item.to} to={item.to}>
                 {item.label}
               </NavLink>

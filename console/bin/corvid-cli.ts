@@ -13,7 +13,7 @@ const USAGE = `usage:
   corvid user reset-password --email EMAIL
   corvid token create --org SLUG --name NAME [--expires 7d|12h|30m|never] [--max-uses N] [--tags a,b]
   corvid audit verify
-Uses CORVID_DATA_DIR (default ./data) and DATABASE_URL like the console server.`;
+Uses CORVID_DATA_DIR (default console/data) and DATABASE_URL like the console server.`;
 
 /** Wrong arguments: exit 2 with the usage text. */
 class UsageError extends Error {}

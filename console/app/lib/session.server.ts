@@ -33,6 +33,8 @@ export interface NewSession {
 /** Creates a session and returns the Set-Cookie header value that carries its token. */
 export async function createSession(db: Db, request: Request, { userId, twoFactorPending }: NewSession): Promise<string> {
   const token = randomToken();
+  // Expired sessions are useless; removing them here keeps the table small without a scheduler.
+  await db.session.deleteMany({ where: { expiresAt: { lt: new Date() } } });
   await db.session.create({
     data: {
       id: sha256Hex(token),
