@@ -11,7 +11,6 @@ import { F_FIRST, get, resetTree } from "./tree";
 
 export const FORMAT_JSON = 0;
 export const FORMAT_XML = 1;
-export const FORMAT_NONE = 2; // walk and validate only
 
 // Chunk-level outcomes (negative results of parseChunk), mirrored in src/evtx.ts.
 export const CHUNK_EMPTY = -1;
@@ -36,8 +35,6 @@ export function recordTable(): usize {
 // Chunk header facts for the host (valid after parseChunk).
 export let headerChecksumOk: bool = false;
 export let dataChecksumOk: bool = false;
-export let chunkFirstRecordId: u64 = 0;
-export let chunkLastRecordId: u64 = 0;
 
 function isZero(offset: i32, length: i32): bool {
   for (let i = 0; i < length; i++) if (load<u8>(chunkPtr + <usize>(offset + i)) != 0) return false;
@@ -79,8 +76,6 @@ export function parseChunk(length: i32, format: i32, strictChecksums: bool): i32
   if (chunkLength < CHUNK_HEADER_SIZE) return isZero(0, chunkLength) ? CHUNK_EMPTY : CHUNK_TRUNCATED;
   if (u64At(0) != 0x006b6e6843666c45) return isZero(0, CHUNK_HEADER_SIZE) ? CHUNK_EMPTY : CHUNK_BAD_SIGNATURE;
 
-  chunkFirstRecordId = u64At(24);
-  chunkLastRecordId = u64At(32);
   const freeSpace = <i32>u32At(48);
   const headerCrc = crc32Update(crc32Update(0, chunkPtr, 120), chunkPtr + 128, 384);
   headerChecksumOk = headerCrc == u32At(124);

@@ -6,7 +6,7 @@
 import { outLength, outPtr } from "../shared/output";
 import { crc32Update } from "../shared/crc32";
 import {
-  chunkFirstRecordId, chunkLastRecordId, dataChecksumOk, headerChecksumOk, parseChunk as parseChunkImpl, recordTable,
+  dataChecksumOk, headerChecksumOk, parseChunk as parseChunkImpl, recordTable,
 } from "./chunk";
 import { chunkPtr, u16At, u32At, u64At, setChunkLength } from "./state";
 
@@ -36,14 +36,6 @@ export function chunkHeaderChecksumOk(): i32 {
 
 export function chunkDataChecksumOk(): i32 {
   return dataChecksumOk ? 1 : 0;
-}
-
-export function chunkFirstId(): f64 {
-  return <f64>chunkFirstRecordId;
-}
-
-export function chunkLastId(): f64 {
-  return <f64>chunkLastRecordId;
 }
 
 // File header: "ElfFile\0", first/last chunk u64, next record id u64, header size u32, minor u16, major u16,
