@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { parseArgs, type ParseArgsConfig } from "node:util";
 import type { ParameterValues } from "@corvid/protocol";
 import { Agent, AgentExitError } from "./agent.ts";
@@ -11,14 +12,15 @@ import { defaultStateDir, StateStore } from "./state.ts";
 const USAGE = `corvid-agent ${AGENT_VERSION}: the Corvid native Linux responder
 
 Usage:
-  corvid-agent enroll --console URL --token TOKEN [--ca-fingerprint HEX] [--tag TAG]... [--state-dir DIR] [--no-keep-token]
+  corvid-agent enroll --console URL --token TOKEN [--ca-fingerprint HEX] [--ca-file PEM] [--tag TAG]... [--state-dir DIR] [--no-keep-token]
   corvid-agent run [--state-dir DIR] [--artifacts DIR] [--log-level debug|info|warn|error]
   corvid-agent status [--state-dir DIR]
   corvid-agent artifacts [--artifacts DIR]
   corvid-agent collect ARTIFACT [--param NAME=VALUE]... [--artifacts DIR]
 
 State directory default: /var/lib/corvid-agent as root, else $XDG_STATE_HOME/corvid-agent (~/.local/state/corvid-agent).
-Plain http:// is accepted only for loopback consoles; https:// consoles are pinned to --ca-fingerprint (SHA-256 of the CA certificate).
+Plain http:// is accepted only for loopback consoles; https:// consoles are pinned to --ca-fingerprint (SHA-256 of the CA certificate);
+--ca-file gives the CA certificate itself when the console does not send it in its TLS chain.
 `;
 
 /** Exit codes: 0 done, 1 failure, 2 bad usage, 3 enrollment needed. */
@@ -66,6 +68,7 @@ async function enrollCommand(args: string[]): Promise<number> {
     console: { type: "string" },
     token: { type: "string" },
     "ca-fingerprint": { type: "string" },
+    "ca-file": { type: "string" },
     "state-dir": { type: "string" },
     tag: { type: "string", multiple: true },
     "no-keep-token": { type: "boolean" },
@@ -79,6 +82,7 @@ async function enrollCommand(args: string[]): Promise<number> {
       consoleUrl: values.console,
       deploymentToken: values.token,
       ...(values["ca-fingerprint"] ? { caFingerprint: values["ca-fingerprint"] } : {}),
+      ...(values["ca-file"] ? { caPem: await readFile(values["ca-file"], "utf8") } : {}),
       tags: values.tag ?? [],
       keepToken: !values["no-keep-token"],
     },

@@ -1,4 +1,5 @@
 import {
+  caFingerprintFromPem,
   exportResponderKeys,
   generateResponderKeys,
   importResponderKeys,
@@ -17,6 +18,8 @@ export interface EnrollOptions {
   consoleUrl: string;
   deploymentToken: string;
   caFingerprint?: string;
+  /** PEM of the console CA, for consoles that send only their own certificate; checked against caFingerprint. */
+  caPem?: string;
   tags?: string[];
   /** Keep the deployment token in the state directory so the agent can re-enroll on its own after a 410. */
   keepToken?: boolean;
@@ -31,8 +34,20 @@ export async function enroll(state: StateStore, options: EnrollOptions, log: Log
   await state.ensure();
   const origin = parseConsoleUrl(options.consoleUrl);
   let fingerprint = options.caFingerprint === undefined ? undefined : normalizeCaFingerprint(options.caFingerprint);
-  if (fingerprint !== undefined && origin.protocol !== "https:") throw new CaPinError("--ca-fingerprint needs an https:// console URL");
-  let caPem = fingerprint === undefined ? undefined : await fetchPinnedCaPem(origin, fingerprint);
+  if ((fingerprint !== undefined || options.caPem !== undefined) && origin.protocol !== "https:") {
+    throw new CaPinError("a CA fingerprint or CA file needs an https:// console URL");
+  }
+  let caPem: string | undefined;
+  if (options.caPem !== undefined) {
+    const fileFingerprint = await caFingerprintFromPem(options.caPem);
+    if (fingerprint !== undefined && fileFingerprint !== fingerprint) {
+      throw new CaPinError(`the CA file has fingerprint ${fileFingerprint}, not the pinned ${fingerprint}`);
+    }
+    fingerprint = fileFingerprint;
+    caPem = options.caPem;
+  } else if (fingerprint !== undefined) {
+    caPem = await fetchPinnedCaPem(origin, fingerprint);
+  }
 
   const keys = await generateResponderKeys();
   const responderId = await responderIdFromPublicKey(keys.publicKeyRaw);

@@ -132,7 +132,13 @@ export async function fetchPinnedCaPem(consoleUrl: URL, fingerprint: string, tim
       socket.end();
       const pinned = chain.find((certificate) => sha256Hex(certificate.raw) === fingerprint);
       if (!pinned) {
-        reject(new CaPinError(`${consoleUrl.host} did not present a certificate with SHA-256 fingerprint ${fingerprint} (saw ${chain.map((c) => sha256Hex(c.raw)).join(", ") || "none"})`));
+        reject(
+          new CaPinError(
+            `${consoleUrl.host} did not present a certificate with SHA-256 fingerprint ${fingerprint} ` +
+              `(it sent ${chain.map((c) => sha256Hex(c.raw)).join(", ") || "none"}); if the console sends only its own ` +
+              "certificate, give its CA certificate with --ca-file",
+          ),
+        );
         return;
       }
       resolve(new X509Certificate(pinned.raw).toString());

@@ -5,9 +5,12 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 export interface TestPki {
+  caPem: string;
   caFingerprint: string;
   serverKey: string;
+  /** The server certificate followed by its CA, as a console should send it. */
   serverCert: string;
+  serverLeafOnly: string;
 }
 
 /** A private CA and a server certificate for 127.0.0.1/localhost, made with the openssl CLI for each test run. */
@@ -20,11 +23,14 @@ export function createTestPki(name: string): TestPki {
     writeFileSync(join(dir, "ext.cnf"), "subjectAltName=IP:127.0.0.1,DNS:localhost\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n");
     run("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.pem", "-days", "2", "-extfile", "ext.cnf");
     const caPem = readFileSync(join(dir, "ca.pem"), "utf8");
+    const leaf = readFileSync(join(dir, "server.pem"), "utf8");
     return {
+      caPem,
+      serverLeafOnly: leaf,
       caFingerprint: createHash("sha256").update(new X509Certificate(caPem).raw).digest("hex"),
       serverKey: readFileSync(join(dir, "server.key"), "utf8"),
       // The chain the console sends: its certificate, then its CA.
-      serverCert: readFileSync(join(dir, "server.pem"), "utf8") + caPem,
+      serverCert: leaf + caPem,
     };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -152,6 +152,23 @@ describe("HTTPS with a pinned console CA", () => {
     expect(impostor.server.checkins).toHaveLength(0);
   });
 
+  it("takes the CA from --ca-file when the console sends only its own certificate", async () => {
+    const { server, url } = await startTls({ key: pki.serverKey, cert: pki.serverLeafOnly });
+    await expect(enroll(newState(), { consoleUrl: url, deploymentToken: server.token, caFingerprint: pki.caFingerprint }, silentLogger)).rejects.toThrow(/--ca-file/);
+    await expect(
+      enroll(newState(), { consoleUrl: url, deploymentToken: server.token, caFingerprint: rogue.caFingerprint, caPem: pki.caPem }, silentLogger),
+    ).rejects.toBeInstanceOf(CaPinError);
+    const state = newState();
+    const enrollment = await enroll(state, { consoleUrl: url, deploymentToken: server.token, caFingerprint: pki.caFingerprint, caPem: pki.caPem }, silentLogger);
+    expect(enrollment.caFingerprint).toBe(pki.caFingerprint);
+    const client = clientFor(await loadIdentity(state));
+    try {
+      await expect(client.checkin(checkinBody(), { wait: false })).resolves.toMatchObject({ status: "ok" });
+    } finally {
+      client.close();
+    }
+  });
+
   it("refuses an untrusted self-made certificate when no fingerprint is pinned", async () => {
     const { server, url } = await startTls({ key: rogue.serverKey, cert: rogue.serverCert });
     await expect(enroll(newState(), { consoleUrl: url, deploymentToken: server.token }, silentLogger)).rejects.toBeInstanceOf(TransportError);
