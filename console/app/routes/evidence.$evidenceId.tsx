@@ -43,6 +43,11 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   };
 }
 
+const TOOLBAR_STYLE = { display: "flex", gap: "0.6rem", alignItems: "end", flexWrap: "wrap" } as const;
+
+/** Long values (command lines, hashes) stay on one line; the full text is in the tooltip and the exports. */
+const CELL_STYLE = { maxWidth: "28rem", whiteSpace: "nowrap", overflow: "hidden", textOverflow: "ellipsis" } as const;
+
 function displayValue(value: unknown): string {
   if (value === null || value === undefined) return "";
   return typeof value === "object" ? JSON.stringify(value) : String(value);
@@ -113,24 +118,26 @@ export default function EvidencePage() {
           <h2 id="rows-heading">
             Rows <span className="muted" data-testid="row-total">{table.total}</span>
           </h2>
-          <Form method="get" className="inline" role="search" aria-label="Filter rows">
-            <label>
-              Search all columns
-              <input type="search" name="q" defaultValue={query.q ?? ""} />
-            </label>
-            {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : null}
-            <input type="hidden" name="dir" value={query.dir} />
-            <label>
-              Rows per page
-              <select name="size" defaultValue={String(query.pageSize)}>
-                {pageSizes.map((size) => (
-                  <option key={size}>{size}</option>
-                ))}
-              </select>
-            </label>
-            <button type="submit">Apply</button>
-            <Link to="?">Clear</Link>
-            <div style={{ overflowX: "auto", width: "100%" }}>
+          <Form method="get" role="search" aria-label="Filter rows">
+            <div style={TOOLBAR_STYLE}>
+              <label>
+                Search all columns
+                <input type="search" name="q" defaultValue={query.q ?? ""} />
+              </label>
+              {query.sort ? <input type="hidden" name="sort" value={query.sort} /> : null}
+              <input type="hidden" name="dir" value={query.dir} />
+              <label>
+                Rows per page
+                <select name="size" defaultValue={String(query.pageSize)}>
+                  {pageSizes.map((size) => (
+                    <option key={size}>{size}</option>
+                  ))}
+                </select>
+              </label>
+              <button type="submit">Apply</button>
+              <Link to="?">Clear</Link>
+            </div>
+            <div style={{ overflowX: "auto", width: "100%", marginTop: "0.5rem" }}>
               <table data-testid="artifact-table">
                 <thead>
                   <tr>
@@ -158,7 +165,7 @@ export default function EvidencePage() {
                   {table.rows.map((row, index) => (
                     <tr key={index} data-testid="artifact-row">
                       {row.map((value, cell) => (
-                        <td key={columns[cell]!.name} data-column={columns[cell]!.name} className={columns[cell]!.type === "string" ? undefined : "mono"}>
+                        <td key={columns[cell]!.name} data-column={columns[cell]!.name} className={columns[cell]!.type === "string" ? undefined : "mono"} title={value} style={CELL_STYLE}>
                           {value}
                         </td>
                       ))}
