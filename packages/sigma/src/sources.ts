@@ -4,6 +4,7 @@
  * which record fields) is data, one JSON file per source under ./mappings; only the record layouts are code.
  */
 import { SigmaEvent } from "./event.ts";
+import azureActivityMapping from "./mappings/azure-activity.json" with { type: "json" };
 import browserMapping from "./mappings/corvid-browser.json" with { type: "json" };
 import entraAuditMapping from "./mappings/entra-audit.json" with { type: "json" };
 import entraSigninMapping from "./mappings/entra-signin.json" with { type: "json" };
@@ -47,7 +48,7 @@ export interface LogSourceMapping {
 }
 
 export const BUILTIN_MAPPINGS: Readonly<Record<string, LogSourceMapping>> = Object.fromEntries(
-  [windowsMapping, m365Mapping, entraSigninMapping, entraAuditMapping, gworkspaceMapping, linuxAuditdMapping, linuxSyslogMapping, linuxJournaldMapping, browserMapping].map(
+  [windowsMapping, m365Mapping, entraSigninMapping, azureActivityMapping, entraAuditMapping, gworkspaceMapping, linuxAuditdMapping, linuxSyslogMapping, linuxJournaldMapping, browserMapping].map(
     (mapping) => [mapping.name, mapping as LogSourceMapping],
   ),
 );
@@ -363,7 +364,7 @@ export class UnknownLogSourceError extends Error {
   override readonly name = "UnknownLogSourceError";
 }
 
-/** Looks up a built-in mapping by name (windows, m365-audit, entra-signin, entra-audit, gworkspace, linux-auditd, linux-syslog, linux-journald, corvid-browser). */
+/** Looks up a built-in mapping by name (windows, m365-audit, entra-signin, entra-audit, azure-activity, gworkspace, linux-auditd, linux-syslog, linux-journald, corvid-browser). */
 export function builtinMapping(name: string): LogSourceMapping {
   const mapping = BUILTIN_MAPPINGS[name];
   if (!mapping) throw new UnknownLogSourceError(`unknown log source mapping "${name}"; known: ${Object.keys(BUILTIN_MAPPINGS).join(", ")}`);
@@ -375,11 +376,15 @@ export function guessMapping(record: unknown): LogSourceMapping | undefined {
   if (typeof record === "string") return builtinMapping(/msg=audit\(/.test(record) ? "linux-auditd" : "linux-syslog");
   if (!isRecord(record)) return undefined;
   if (isRecord(record["Event"]) || isRecord(record["System"])) return builtinMapping("windows");
-  if (record["kind"] === "admin#reports#activity") return builtinMapping("gworkspace");
+  if (record["kind"] === "admin#reports#activity" || (isRecord(record["id"]) && "applicationName" in record["id"])) return builtinMapping("gworkspace");
   if ("auditData" in record || ("Operation" in record && ("Workload" in record || "RecordType" in record))) return builtinMapping("m365-audit");
+  if ("serviceSource" in record && "title" in record) return builtinMapping("m365-audit");
+  if ("authorization" in record || ("resourceId" in record && "operationName" in record && "eventTimestamp" in record)) return builtinMapping("azure-activity");
   const category = String(record["category"] ?? "").toLowerCase();
-  if (category === "signinlogs" || ("appDisplayName" in record && "status" in record && "userPrincipalName" in record)) return builtinMapping("entra-signin");
-  if (category === "auditlogs" || ("activityDisplayName" in record && "loggedByService" in record)) return builtinMapping("entra-audit");
+  // Diagnostic-settings categories: SignInLogs, NonInteractiveUserSignInLogs, ServicePrincipalSignInLogs, AuditLogs.
+  if (category.endsWith("signinlogs") || ("appDisplayName" in record && "status" in record && "userPrincipalName" in record)) return builtinMapping("entra-signin");
+  const body = isRecord(record["properties"]) ? record["properties"] : record;
+  if (category === "auditlogs" || ("activityDisplayName" in body && "loggedByService" in body)) return builtinMapping("entra-audit");
   if ("MESSAGE" in record && ("__REALTIME_TIMESTAMP" in record || "_PID" in record)) return builtinMapping("linux-journald");
   const dataset = isRecord(record["event"]) ? String(record["event"]["dataset"] ?? "") : "";
   if (dataset.startsWith("browser")) return builtinMapping("corvid-browser");
