@@ -2,7 +2,7 @@
 // the file, so it is needed whole); keys come out as a stream, a batch of keys per wasm call, so a large
 // hive is never materialised as objects. Damage is reported in the stream as error records and the walk
 // goes on with the next key.
-import type { ByteSource } from "./byte-source.ts";
+import { type ByteSource, fixedBlocks } from "./byte-source.ts";
 import { ParseError } from "./errors.ts";
 import { instantiateFormat } from "./load.ts";
 import {
@@ -71,6 +71,7 @@ interface RegfExports {
   alloc(length: number): number;
   nameBuffer(byteLength: number): number;
   open(): number;
+  truncate(length: number): void;
   rootKey(): number;
   walk(keyFileOffset: number): void;
   next(budget: number): number;
@@ -111,13 +112,8 @@ export class RegistryHive {
   }
 
   static async open(source: ByteSource): Promise<RegistryHive> {
-    const bytes = await readAllBytes(source);
     const exports = (await instantiateFormat("regf")).exports as unknown as RegfExports;
-    const hiveAddress = guard(() => {
-      const address = exports.alloc(bytes.length) >>> 0;
-      new Uint8Array(exports.memory.buffer, address, bytes.length).set(bytes);
-      return address;
-    });
+    const hiveAddress = await loadHive(exports, source);
     const usable = guard(() => exports.open()) === 1;
     const records = readRecords(exports);
     const warnings: ParseError[] = [];
@@ -261,6 +257,34 @@ export async function* walkRegistry(source: ByteSource, path = ""): AsyncGenerat
 export async function getKey(source: ByteSource, path: string): Promise<RegistryKey | null> {
   return (await RegistryHive.open(source)).getKey(path);
 }
+
+/**
+ * Copies the hive into the instance. A random-access reader (Blob, file handle) announces its size, so
+ * its blocks go straight into wasm memory and the file is held once; bytes are copied as they are; a
+ * stream of unknown length is gathered first.
+ */
+async function loadHive(exports: RegfExports, source: ByteSource): Promise<number> {
+  if (source instanceof Uint8Array || !("size" in source && "read" in source)) {
+    const bytes = await readAllBytes(source);
+    return guard(() => {
+      const address = exports.alloc(bytes.length) >>> 0;
+      new Uint8Array(exports.memory.buffer, address, bytes.length).set(bytes);
+      return address;
+    });
+  }
+  const address = guard(() => exports.alloc(source.size)) >>> 0;
+  let filled = 0;
+  for await (const block of fixedBlocks(source, READ_BLOCK, READ_BLOCK)) {
+    const length = Math.min(block.length, source.size - filled);
+    // No wasm call runs between alloc and here, so the memory (and this view) cannot have moved.
+    new Uint8Array(exports.memory.buffer, address + filled, length).set(block.subarray(0, length));
+    filled += length;
+  }
+  if (filled < source.size) exports.truncate(filled);
+  return address;
+}
+
+const READ_BLOCK = 4 * 1024 * 1024;
 
 function splitPath(path: string): string[] {
   return path.split("\\").filter((segment) => segment !== "");

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { createReadStream, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { blobReader } from "../src/byte-source.ts";
 import { ParseError } from "../src/errors.ts";
 import { getKey, type RegistryKey, RegistryHive, type RegistryRecord, walkRegistry } from "../src/regf.ts";
 import { filetimeToIso } from "../src/regf-lnk-values.ts";
@@ -198,6 +199,23 @@ describe.skipIf(!corpusPresent)("REGF over windows-artifacts", () => {
     expect(key?.name).toBe("TypedURLs");
     expect(await getKey(bytes, "Software\\NoSuchKey")).toBeNull();
     expect((await getKey(bytes, ""))?.name).toBe("CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}");
+  });
+
+  it("reads the same hive from bytes, a Blob reader, a file stream and a reader that delivers less than it announced", async () => {
+    const bytes = hiveBytes("regf/NTUSER.DAT");
+    const fromBytes = await collect(walkRegistry(bytes));
+    const fromBlob = await collect(walkRegistry(blobReader(new Blob([bytes]))));
+    const fromStream = await collect(walkRegistry(createReadStream(hivePath("regf/NTUSER.DAT"), { highWaterMark: 4096 })));
+    expect(fromBytes.keys).toHaveLength(1597);
+    expect(fromBlob).toEqual(fromBytes);
+    expect(fromStream).toEqual(fromBytes);
+    // A reader that claims 512 KiB but stops at 64 KiB: keys beyond the end become typed errors.
+    const short = { size: bytes.length, read: async (offset: number, length: number) => bytes.subarray(offset, Math.min(offset + length, 0x10000)) };
+    const partial = await collect(walkRegistry(short));
+    expect(partial.keys.length).toBeGreaterThan(0);
+    expect(partial.keys.length).toBeLessThan(1597);
+    expect(partial.errors.length).toBeGreaterThan(0);
+    expect(partial.errors.every((error) => error instanceof ParseError && error.format === "regf")).toBe(true);
   });
 
   it("rejects files that are not hives with a typed error", async () => {

@@ -12,6 +12,11 @@ export function allocInput(length: i32): usize {
   return base;
 }
 
+/** Declares that only the first `length` bytes were filled (a reader delivered less than it announced). */
+export function shrinkInput(length: i32): void {
+  if (length >= 0 && length < inputSize) inputSize = length;
+}
+
 /** True when `length` bytes starting at `offset` lie inside [0, end). */
 export function fits(offset: i32, length: i32, end: i32): bool {
   return offset >= 0 && length >= 0 && end <= inputSize && offset <= end - length;

@@ -3,7 +3,7 @@
 // root) and emits the first key, next(budget) emits up to `budget` more keys with their values (0: done).
 // Each call replaces the records readable at recordsPointer()/recordsWordCount() (see records.ts).
 // findChild(parent, length) looks a subkey up by the UTF-16 name written at nameBuffer(length).
-import { allocInput } from "../lnk/input";
+import { allocInput, shrinkInput } from "../lnk/input";
 import { parseBaseBlock, rootCellOffset } from "./baseblock";
 import { BASE_BLOCK_SIZE } from "./cells";
 import { continueWalk, findChild as findChildKey, startWalk } from "./keys";
@@ -15,6 +15,11 @@ let name = new ArrayBuffer(0);
 
 export function alloc(length: i32): usize {
   return allocInput(length);
+}
+
+/** The reader delivered only `length` bytes of the announced size. */
+export function truncate(length: i32): void {
+  shrinkInput(length);
 }
 
 export function nameBuffer(byteLength: i32): usize {
