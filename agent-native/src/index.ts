@@ -3,3 +3,7 @@ export { loadArtifactCatalog, buildCatalog, validateArtifactDefinition, Artifact
 export type { ArtifactCatalog, LoadedArtifact } from "./artifacts/catalog.ts";
 export { collectArtifact, collectRows } from "./collect.ts";
 export { sourceRegistry } from "./sources/registry.ts";
+export { Agent, AgentExitError } from "./agent.ts";
+export { enroll, loadIdentity } from "./enroll.ts";
+export { StateStore, defaultStateDir } from "./state.ts";
+export { main as runAgentCli } from "./cli.ts";
