@@ -49,7 +49,7 @@ function rounds(setBytes: number): number {
 }
 
 /** A 100 MB log made of the chunks of a real one, parsed as a stream to show memory stays bounded. */
-async function bigFilePeak(sample: string): Promise<{ mb: number; seconds: number; records: number }> {
+async function bigFilePeak(sample: string): Promise<{ mb: number; seconds: number; records: number; wasmMemoryBytes: number }> {
   const source = readFileSync(sample);
   const chunks = source.subarray(4096, 4096 + Math.floor((source.length - 4096) / 65536) * 65536);
   const path = join(tmpdir(), `corvid-bench-${process.pid}.evtx`);
@@ -61,8 +61,9 @@ async function bigFilePeak(sample: string): Promise<{ mb: number; seconds: numbe
   try {
     const started = performance.now();
     let records = 0;
-    for await (const item of parseEvtx(createReadStream(path, { highWaterMark: 1 << 20 }), { format: "json" })) if (item.ok) records++;
-    return { mb: size / MB, seconds: (performance.now() - started) / 1000, records };
+    const stream = parseEvtx(createReadStream(path, { highWaterMark: 1 << 20 }), { format: "json" });
+    for await (const item of stream) if (item.ok) records++;
+    return { mb: size / MB, seconds: (performance.now() - started) / 1000, records, wasmMemoryBytes: stream.summary.wasmMemoryBytes };
   } finally {
     rmSync(path);
   }
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
   );
   console.log(`wasm module: build/evtx.wasm ${readFileSync(wasmFile).length} bytes`);
   console.log(
-    `100 MB streamed log: ${big.mb.toFixed(0)} MB, ${big.records} records, ${(big.mb / big.seconds).toFixed(1)} MB/s, peak RSS ${bigPeakRss.toFixed(0)} MB`,
+    `100 MB streamed log: ${big.mb.toFixed(0)} MB, ${big.records} records, ${(big.mb / big.seconds).toFixed(1)} MB/s, wasm memory ${(big.wasmMemoryBytes / MB).toFixed(1)} MB, peak RSS ${bigPeakRss.toFixed(0)} MB`,
   );
   console.log(`peak RSS: ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB (whole benchmark process)`);
   console.log(`evtx: corvid ${corvidRate.toFixed(1)} MB/s, evtxexport ${evtxexportRate.toFixed(1)} MB/s, ratio ${(corvidRate / evtxexportRate).toFixed(2)}`);
