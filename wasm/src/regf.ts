@@ -76,6 +76,7 @@ interface RegfExports {
   walk(keyFileOffset: number): void;
   next(budget: number): number;
   findChild(parentFileOffset: number, nameUnits: number): number;
+  readKey(keyFileOffset: number): void;
   recordsPointer(): number;
   recordsWordCount(): number;
 }
@@ -98,6 +99,8 @@ const VALUE_TYPES = [
 ];
 
 export class RegistryHive {
+  private walking = false;
+
   private constructor(
     private readonly exports: RegfExports,
     private readonly hiveAddress: number,
@@ -128,19 +131,28 @@ export class RegistryHive {
     return new RegistryHive(exports, hiveAddress, header, warnings);
   }
 
-  /** Every key below `path` ("" = the whole hive) depth-first, each with its values, plus error records. */
+  /**
+   * Every key below `path` ("" = the whole hive; nothing when it does not exist) depth-first, each with
+   * its values, plus error records. One walk at a time per hive; getKey() may be called during a walk.
+   */
   async *walk(path = ""): AsyncGenerator<RegistryRecord> {
-    for (const warning of this.warnings) yield { kind: "error", path: null, error: warning };
-    const start = path === "" ? this.exports.rootKey() : this.find(path);
-    if (start < 0) return;
-    const baseSegments = splitPath(path);
-    const names: string[] = [];
-    const offsets: number[] = [];
-    guard(() => this.exports.walk(start));
-    let more = true;
-    while (more) {
-      yield* this.batch(baseSegments, names, offsets);
-      more = guard(() => this.exports.next(KEYS_PER_CALL)) > 0;
+    if (this.walking) throw new Error("RegistryHive.walk: a walk of this hive is already in progress");
+    this.walking = true;
+    try {
+      for (const warning of this.warnings) yield { kind: "error", path: null, error: warning };
+      const start = path === "" ? this.exports.rootKey() : this.find(path);
+      if (start < 0) return;
+      const baseSegments = splitPath(path);
+      const names: string[] = [];
+      const offsets: number[] = [];
+      guard(() => this.exports.walk(start));
+      let more = true;
+      while (more) {
+        yield* this.batch(baseSegments, names, offsets);
+        more = guard(() => this.exports.next(KEYS_PER_CALL)) > 0;
+      }
+    } finally {
+      this.walking = false;
     }
   }
 
@@ -185,7 +197,7 @@ export class RegistryHive {
   async getKey(path: string): Promise<RegistryKey | null> {
     const offset = path === "" ? this.exports.rootKey() : this.find(path);
     if (offset < 0) return null;
-    guard(() => this.exports.walk(offset));
+    guard(() => this.exports.readKey(offset));
     const records = readRecords(this.exports);
     const memory = new Uint8Array(this.exports.memory.buffer);
     let key: RegistryKey | null = null;

@@ -218,6 +218,24 @@ describe.skipIf(!corpusPresent)("REGF over windows-artifacts", () => {
     expect(partial.errors.every((error) => error instanceof ParseError && error.format === "regf")).toBe(true);
   });
 
+  it("getKey during a walk leaves the walk intact; a second concurrent walk is refused", async () => {
+    const bytes = hiveBytes("regf/NTUSER.DAT");
+    const plain = await collect(walkRegistry(bytes));
+    const hive = await RegistryHive.open(bytes);
+    const keys: RegistryKey[] = [];
+    for await (const record of hive.walk()) {
+      if (record.kind !== "key") continue;
+      keys.push(record);
+      if (keys.length % 100 === 0) expect((await hive.getKey("Software\\Microsoft"))?.name).toBe("Microsoft");
+    }
+    expect(keys).toEqual(plain.keys);
+    const first = hive.walk();
+    await first.next();
+    await expect(hive.walk().next()).rejects.toThrow(/already in progress/);
+    await first.return(undefined);
+    expect((await hive.walk().next()).done).toBe(false);
+  });
+
   it("rejects files that are not hives with a typed error", async () => {
     const lnk = readFileSync(join(artifactsDir, "plaso/NeroInfoTool.lnk"));
     await expect(RegistryHive.open(lnk)).rejects.toMatchObject({ format: "regf", structure: "base block", reason: "bad signature" });

@@ -1,12 +1,13 @@
 // Registry hive (REGF) parser. ABI: alloc(length) and copy the hive in; open() reads the base block and
 // hive bins (1: usable, 0: not a hive); walk(keyOffset) starts a depth-first walk at that key (-1: the
-// root) and emits the first key, next(budget) emits up to `budget` more keys with their values (0: done).
+// root) and emits the first key, next(budget) emits up to `budget` more keys with their values (0: done);
+// readKey(offset) emits a single key without touching the walk.
 // Each call replaces the records readable at recordsPointer()/recordsWordCount() (see records.ts).
 // findChild(parent, length) looks a subkey up by the UTF-16 name written at nameBuffer(length).
 import { allocInput, shrinkInput } from "../lnk/input";
 import { parseBaseBlock, rootCellOffset } from "./baseblock";
 import { BASE_BLOCK_SIZE } from "./cells";
-import { continueWalk, findChild as findChildKey, startWalk } from "./keys";
+import { continueWalk, emitKey, findChild as findChildKey, startWalk } from "./keys";
 import { resetRecords } from "./records";
 
 export { recordsPointer, recordsWordCount } from "./records";
@@ -45,6 +46,12 @@ export function walk(keyFileOffset: i32): void {
 export function next(budget: i32): i32 {
   resetRecords();
   return continueWalk(budget);
+}
+
+/** Emits one key and its values without disturbing a walk in progress. */
+export function readKey(keyFileOffset: i32): void {
+  resetRecords();
+  emitKey(<u32>(keyFileOffset - BASE_BLOCK_SIZE), 0, new Array<u32>(), -1, false);
 }
 
 /** File offset of the named subkey of the key at `parentFileOffset`, or -1. */

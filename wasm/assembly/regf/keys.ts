@@ -29,7 +29,7 @@ export function startWalk(rootOffset: u32): void {
   stack = new Array<Frame>();
   visited = new Uint8Array(((binsEnd - BASE_BLOCK_SIZE) >> 6) + 1);
   const children = new Array<u32>();
-  if (emitKey(rootOffset, 0, children, -1)) stack.push(new Frame(children, BASE_BLOCK_SIZE + <i32>rootOffset));
+  if (emitKey(rootOffset, 0, children, -1, true)) stack.push(new Frame(children, BASE_BLOCK_SIZE + <i32>rootOffset));
 }
 
 /** Emits up to `budget` more keys (each followed by its values); returns how many, 0 when the walk is done. */
@@ -48,7 +48,7 @@ export function continueWalk(budget: i32): i32 {
       continue;
     }
     const children = new Array<u32>();
-    if (emitKey(childOffset, stack.length, children, top.keyOffset)) {
+    if (emitKey(childOffset, stack.length, children, top.keyOffset, true)) {
       emitted++;
       if (children.length > 0) stack.push(new Frame(children, BASE_BLOCK_SIZE + <i32>childOffset));
     }
@@ -56,17 +56,22 @@ export function continueWalk(budget: i32): i32 {
   return emitted;
 }
 
-/** Emits the key record and value records of one nk cell; fills `children` with its subkey offsets. */
-export function emitKey(nkOffset: u32, depth: i32, children: Array<u32>, parentOffset: i32): bool {
+/**
+ * Emits the key record and value records of one nk cell; fills `children` with its subkey offsets.
+ * Walks mark the cell as visited (a second visit is a cycle); single lookups leave the walk's marks alone.
+ */
+export function emitKey(nkOffset: u32, depth: i32, children: Array<u32>, parentOffset: i32, markVisited: bool): bool {
   const nk = readNk(nkOffset, parentOffset);
   if (nk < 0) return false;
-  const slot = <i32>(nkOffset >> 3);
-  const mask = <u8>(<u32>1 << <u32>(slot & 7));
-  if ((visited[slot >> 3] & mask) != 0) {
-    reportError(S_NK, nk - 4, R_CYCLE, -1, 0, parentOffset);
-    return false;
+  if (markVisited) {
+    const slot = <i32>(nkOffset >> 3);
+    const mask = <u8>(<u32>1 << <u32>(slot & 7));
+    if ((visited[slot >> 3] & mask) != 0) {
+      reportError(S_NK, nk - 4, R_CYCLE, -1, 0, parentOffset);
+      return false;
+    }
+    visited[slot >> 3] |= mask;
   }
-  visited[slot >> 3] |= mask;
   const keyOffset = nk - 4;
   const nameLength = <i32>u16At(nk + 72);
   const classLength = <i32>u16At(nk + 74);
