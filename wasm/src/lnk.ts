@@ -1,5 +1,5 @@
 // LNK (MS-SHLLINK) public API: parseLnk(bytes) → LnkInfo. The wasm module walks the structures and emits
-// entries (see assembly/lnk/entries.ts); this file turns them into typed objects and decodes text lazily.
+// entries (see assembly/lnk/entries.ts); this file turns them into typed objects and decodes the text.
 import type { ByteSource } from "./byte-source.ts";
 import { ParseError } from "./errors.ts";
 import { instantiateFormat } from "./load.ts";
@@ -435,7 +435,7 @@ function shapeShellItems(list: Node): ShellItem[] {
       : (classType & 0x70) === 0x40 ? "network"
       : classType === 0x61 ? "uri"
       : "unknown";
-    const { _offset, _size, _type, shellItems: _nested, extensionBlocks, ...fields } = node;
+    const { _offset, _size, _type, extensionBlocks, ...fields } = node;
     const item = { type, classType, offset: _offset ?? 0, size: _size ?? 0, ...fields } as ShellItem;
     if (item.clsid && CLSID_NAMES[item.clsid]) item.clsidName = CLSID_NAMES[item.clsid];
     item.extensionBlocks = ((extensionBlocks ?? []) as Node[]).map(shapeExtensionBlock);
