@@ -196,7 +196,14 @@ export class Agent {
       try {
         await this.#execute(next, signal);
       } catch (error) {
-        if (!signal.aborted) this.#log.error("task stopped unexpectedly", { task: next.assignment.taskId, error: String(error) });
+        if (signal.aborted) continue;
+        if (error instanceof ReenrollRequiredError) {
+          // The check-in loop enrolls again; the task (journaled) resumes under the new identity.
+          this.#queue.unshift(next);
+          await sleep(this.#options.retryBaseMs ?? 5_000, undefined, { signal }).catch(() => undefined);
+        } else {
+          this.#log.error("task stopped unexpectedly; it resumes at the next start", { task: next.assignment.taskId, error: String(error) });
+        }
       } finally {
         this.#current = undefined;
       }
@@ -230,32 +237,36 @@ export class Agent {
     const timeout = AbortSignal.timeout(assignment.limits.timeoutSec * 1000);
     const signal = AbortSignal.any([stopSignal, cancelSignal, timeout]);
     const pacer = new Pacer(assignment.limits, signal);
+    // A timeout ends the task with what it has; a stop keeps the journal for the next start; a cancel discards it.
+    const stoppedEarly = async (): Promise<boolean> => {
+      if (!signal.aborted) return false;
+      if (timeout.aborted && !stopSignal.aborted && !cancelSignal.aborted) {
+        journal.final = this.#finalProgress(journal, `timed out after ${assignment.limits.timeoutSec} s`);
+        await this.#saveJournal(journal);
+      }
+      return true;
+    };
     // Finish what an earlier run of this task had already collected before collecting more.
     await this.#drainUploads(assignment.taskId, signal);
+    if (await stoppedEarly()) return;
     for (const request of assignment.artifacts) {
       if (journal.artifactsDone.includes(request.name)) continue;
-      await this.#progress(journal, "running", `collecting ${request.name}`, cancelSignal);
+      await this.#progress(journal, `collecting ${request.name}`, cancelSignal);
       const loaded = this.#options.catalog.get(request.name);
       try {
         if (!loaded) throw new Error(`this agent has no artifact named ${request.name}`);
         await this.#collectOne(journal, loaded, request.parameters ?? {}, signal, pacer);
       } catch (error) {
-        if (signal.aborted) {
-          if (timeout.aborted && !stopSignal.aborted && !cancelSignal.aborted) {
-            journal.final = this.#finalProgress(journal, `timed out after ${assignment.limits.timeoutSec} s`);
-            await this.#saveJournal(journal);
-          }
-          return;
-        }
+        if (await stoppedEarly()) return;
         journal.failures.push({ artifact: request.name, error: error instanceof Error ? error.message : String(error) });
         this.#log.warn("artifact failed", { task: assignment.taskId, artifact: request.name, error: String(error) });
       }
       journal.artifactsDone.push(request.name);
       await this.#saveJournal(journal);
       await this.#drainUploads(assignment.taskId, signal);
-      if (signal.aborted) return;
+      if (await stoppedEarly()) return;
     }
-    await this.#progress(journal, "running", "all artifacts collected", cancelSignal);
+    await this.#progress(journal, "all artifacts collected", cancelSignal);
     journal.final = this.#finalProgress(journal);
     await this.#saveJournal(journal);
   }
@@ -328,10 +339,10 @@ export class Agent {
   }
 
   /** Running progress is best effort; a 409 means the console cancelled the task. */
-  async #progress(journal: TaskJournal, state: "running", message: string, cancelSignal: AbortSignal): Promise<void> {
+  async #progress(journal: TaskJournal, message: string, cancelSignal: AbortSignal): Promise<void> {
     const { taskId, artifacts } = journal.assignment;
     try {
-      await this.#client.reportProgress(taskId, { state, progress: journal.artifactsDone.length / artifacts.length, message, artifactsDone: journal.artifactsDone });
+      await this.#client.reportProgress(taskId, { state: "running", progress: journal.artifactsDone.length / artifacts.length, message, artifactsDone: journal.artifactsDone });
     } catch (error) {
       if (error instanceof ConsoleHttpError && error.status === 409) {
         this.#cancellers.get(taskId)?.abort(new Error("cancelled by the console"));
