@@ -289,6 +289,135 @@ describe("evtx: synthetic BinXML limits", () => {
   });
 });
 
+/** Little-endian byte writer for synthetic BinXML. */
+class Bytes {
+  readonly data: number[] = [];
+  u8(...values: number[]) {
+    for (const v of values) this.data.push(v & 0xff);
+    return this;
+  }
+  u16(v: number) {
+    return this.u8(v, v >> 8);
+  }
+  u32(v: number) {
+    return this.u8(v, v >> 8, v >> 16, v >>> 24);
+  }
+  u64(v: bigint) {
+    for (let i = 0n; i < 8n; i++) this.u8(Number((v >> (8n * i)) & 0xffn));
+    return this;
+  }
+  utf16(text: string) {
+    for (let i = 0; i < text.length; i++) this.u16(text.charCodeAt(i));
+    return this;
+  }
+}
+
+/** One substitution value of each BinXML type, the JSON Corvid must give for it and its XML text. */
+const typedValues: { type: number; bytes: Bytes; json: unknown; xml: string }[] = [
+  { type: 0x00, bytes: new Bytes(), json: null, xml: "" },
+  { type: 0x01, bytes: new Bytes().utf16("h\u00e9llo \u6d4b\"<&>"), json: "h\u00e9llo \u6d4b\"<&>", xml: "h\u00e9llo \u6d4b\"&lt;&amp;&gt;" },
+  { type: 0x02, bytes: new Bytes().u8(0x61, 0x62, 0xe9, 0), json: "ab\u00e9", xml: "ab\u00e9" },
+  { type: 0x03, bytes: new Bytes().u8(-5), json: -5, xml: "-5" },
+  { type: 0x04, bytes: new Bytes().u8(250), json: 250, xml: "250" },
+  { type: 0x05, bytes: new Bytes().u16(-300 & 0xffff), json: -300, xml: "-300" },
+  { type: 0x06, bytes: new Bytes().u16(65000), json: 65000, xml: "65000" },
+  { type: 0x07, bytes: new Bytes().u32(-70000 >>> 0), json: -70000, xml: "-70000" },
+  { type: 0x08, bytes: new Bytes().u32(4_000_000_000), json: 4_000_000_000, xml: "4000000000" },
+  { type: 0x09, bytes: new Bytes().u64(BigInt.asUintN(64, -5_000_000_000_000n)), json: -5_000_000_000_000, xml: "-5000000000000" },
+  { type: 0x0a, bytes: new Bytes().u64(9_007_199_254_740_991n), json: 9_007_199_254_740_991, xml: "9007199254740991" },
+  { type: 0x0b, bytes: new Bytes().u8(...new Uint8Array(new Float32Array([1.5]).buffer)), json: 1.5, xml: "1.5" },
+  { type: 0x0c, bytes: new Bytes().u8(...new Uint8Array(new Float64Array([-2.25]).buffer)), json: -2.25, xml: "-2.25" },
+  { type: 0x0d, bytes: new Bytes().u32(1), json: true, xml: "true" },
+  { type: 0x0e, bytes: new Bytes().u8(0xde, 0xad, 0x01), json: "DEAD01", xml: "DEAD01" },
+  {
+    type: 0x0f,
+    bytes: new Bytes().u8(0x25, 0x96, 0x84, 0x54, 0x78, 0x54, 0x94, 0x49, 0xa5, 0xba, 0x3e, 0x3b, 0x03, 0x28, 0xc3, 0x0d),
+    json: "54849625-5478-4994-A5BA-3E3B0328C30D",
+    xml: "54849625-5478-4994-A5BA-3E3B0328C30D",
+  },
+  { type: 0x10, bytes: new Bytes().u64(0x1000n), json: "0x1000", xml: "0x1000" },
+  {
+    type: 0x11,
+    bytes: new Bytes().u64((BigInt(Date.UTC(2016, 6, 8, 18, 12, 51, 681)) + 11_644_473_600_000n) * 10_000n + 6_408n),
+    json: "2016-07-08T18:12:51.681640Z",
+    xml: "2016-07-08T18:12:51.681640Z",
+  },
+  {
+    type: 0x12,
+    bytes: new Bytes().u16(2020).u16(2).u16(6).u16(29).u16(13).u16(14).u16(15).u16(123),
+    json: "2020-02-29T13:14:15.123000Z",
+    xml: "2020-02-29T13:14:15.123000Z",
+  },
+  { type: 0x13, bytes: new Bytes().u8(1, 4, 0, 0, 0, 0, 0, 5).u32(21).u32(1).u32(2).u32(3), json: "S-1-5-21-1-2-3", xml: "S-1-5-21-1-2-3" },
+  { type: 0x14, bytes: new Bytes().u32(0x3e7), json: "0x3e7", xml: "0x3e7" },
+  { type: 0x15, bytes: new Bytes().u64(0x8020000000000000n), json: "0x8020000000000000", xml: "0x8020000000000000" },
+  { type: 0x81, bytes: new Bytes().utf16("a\0bc\0"), json: ["a", "bc"], xml: "a,bc" },
+  { type: 0x86, bytes: new Bytes().u16(1).u16(2).u16(3), json: [1, 2, 3], xml: "1,2,3" },
+  {
+    type: 0x93,
+    bytes: new Bytes().u8(1, 1, 0, 0, 0, 0, 0, 5).u32(18).u8(1, 2, 0, 0, 0, 0, 0, 5).u32(32).u32(544),
+    json: ["S-1-5-18", "S-1-5-32-544"],
+    xml: "S-1-5-18,S-1-5-32-544",
+  },
+];
+
+/**
+ * A record: a template instance whose inline definition is <E><V>%0</V><V>%1</V>…</E>, plus a last
+ * substitution holding BinXML (<X>in</X>) of its own.
+ */
+function typedValuesRecord(chunk: DataView, start: number): number {
+  const nameAt = new Map<string, number>();
+  const body = new Bytes();
+  const bodyStart = start + 4 + 10 + 24;
+  const name = (b: Bytes, base: number, text: string) => {
+    const known = nameAt.get(text);
+    if (known !== undefined) return b.u32(known);
+    const at = base + b.data.length + 4;
+    nameAt.set(text, at);
+    return b.u32(at).u32(0).u16(0).u16(text.length).utf16(text).u16(0);
+  };
+  const open = (b: Bytes, base: number, text: string, dependencyId: boolean) => {
+    b.u8(0x01);
+    if (dependencyId) b.u16(0xffff);
+    name(b.u32(0), base, text);
+    return b.u8(0x02);
+  };
+  open(body, bodyStart, "E", true);
+  typedValues.forEach((_, i) => open(body, bodyStart, "V", true).u8(0x0d).u16(i).u8(typedValues[i]!.type).u8(0x04));
+  body.u8(0x0d).u16(typedValues.length).u8(0x21).u8(0x04, 0x00);
+
+  const instance = new Bytes().u8(0x0f, 1, 1, 0, 0x0c, 0).u32(1).u32(start + 4 + 10);
+  instance.u32(0).u8(...new Array<number>(16).fill(0)).u32(body.data.length).u8(...body.data);
+  // The BinXML value is placed after the other values; its name offsets depend on where it lands.
+  const valuesStart = start + instance.data.length + 4 + (typedValues.length + 1) * 4;
+  const plainValues = typedValues.flatMap((v) => v.bytes.data);
+  const inner = new Bytes();
+  open(inner, valuesStart + plainValues.length, "X", false).u8(0x05, 0x01).u16(2).utf16("in").u8(0x04, 0x00);
+  instance.u32(typedValues.length + 1);
+  for (const v of typedValues) instance.u16(v.bytes.data.length).u8(v.type, 0);
+  instance.u16(inner.data.length).u8(0x21, 0).u8(...plainValues, ...inner.data, 0x00);
+  instance.data.forEach((b, i) => chunk.setUint8(start + i, b));
+  return start + instance.data.length;
+}
+
+describe("evtx: every substitution value type", () => {
+  it("renders each type (and arrays, and BinXML in a substitution) as typed JSON and as XML text", async () => {
+    const bytes = buildEvtx(typedValuesRecord);
+    const { items } = await collect(bytes, { format: "object" });
+    const item = items[0]!;
+    if (!item.ok) throw item.error;
+    const element = item.record.E as Record<string, unknown>;
+    typedValues.forEach((v, i) => expect(element[i === 0 ? "V" : `V_${i}`], `type 0x${v.type.toString(16)}`).toStrictEqual(v.json));
+    expect(element.X).toBe("in");
+
+    const xml = await collect(bytes, { format: "xml" });
+    const text = xml.items[0]!.ok ? xml.items[0]!.record : "";
+    const values = [...text.matchAll(/<V>([^<]*)<\/V>/g)].map((m) => m[1]);
+    expect(values).toEqual(typedValues.map((v) => v.xml));
+    expect(text).toContain("<X>in</X>");
+  });
+});
+
 describe("evtx: bad input", () => {
   it("a file that is not EVTX fails with one typed ParseError", async () => {
     const { items, summary } = await collect(new Uint8Array(200_000).fill(0x41));
