@@ -22,6 +22,8 @@ const TaskJournal = z.object({
   failures: z.array(z.object({ artifact: z.string(), error: z.string() })),
   rowCount: z.number().int(),
   problemCount: z.number().int(),
+  /** The first few unreadable items, so the analyst sees what went wrong without the agent's log. */
+  problemSamples: z.array(z.string()).default([]),
   /** Set once the task finished; cleared from disk when the console has it. */
   final: TaskProgress.optional(),
 });
@@ -47,6 +49,7 @@ export interface AgentOptions {
 
 const LOW_PRIORITY_NICE = 10;
 const MAX_RETRY_MS = 5 * 60_000;
+const MAX_PROBLEM_SAMPLES = 3;
 
 /**
  * The passive run loop: check in, queue delivered tasks, run them one at a time at low priority,
@@ -139,7 +142,7 @@ export class Agent {
     const known = new Set(this.#activeTaskIds());
     for (const assignment of response.tasks) {
       if (known.has(assignment.taskId)) continue;
-      const journal: TaskJournal = { version: 1, assignment, artifactsDone: [], failures: [], rowCount: 0, problemCount: 0 };
+      const journal: TaskJournal = { version: 1, assignment, artifactsDone: [], failures: [], rowCount: 0, problemCount: 0, problemSamples: [] };
       await this.#saveJournal(journal);
       this.#queue.push(journal);
       this.#log.info("task received", { task: assignment.taskId, case: assignment.caseId, artifacts: assignment.artifacts.map((artifact) => artifact.name) });
@@ -315,6 +318,9 @@ export class Agent {
     }
     journal.rowCount += summary.rowCount;
     journal.problemCount += summary.problems.length;
+    for (const problem of summary.problems.slice(0, Math.max(0, MAX_PROBLEM_SAMPLES - journal.problemSamples.length))) {
+      journal.problemSamples.push(`${definition.name}: ${problem.message}`.slice(0, 200));
+    }
     if (summary.problems.length > 0) {
       this.#log.warn("artifact collected with problems", { artifact: definition.name, problems: summary.problems.length, first: summary.problems[0]?.message });
     }
@@ -324,7 +330,10 @@ export class Agent {
   #finalProgress(journal: TaskJournal, abortedBecause?: string): TaskProgress {
     const total = journal.assignment.artifacts.length;
     const failed = journal.failures.map((failure) => `${failure.artifact}: ${failure.error}`);
-    const message = `${journal.rowCount} rows from ${journal.artifactsDone.length - journal.failures.length}/${total} artifacts; ${journal.problemCount} items could not be read`;
+    const message = [
+      `${journal.rowCount} rows from ${journal.artifactsDone.length - journal.failures.length}/${total} artifacts; ${journal.problemCount} items could not be read`,
+      ...journal.problemSamples,
+    ].join("\n");
     const everythingFailed = journal.failures.length === total;
     if (abortedBecause || everythingFailed) {
       return { state: "failed", progress: journal.artifactsDone.length / total, message: message.slice(0, 1024), error: [abortedBecause, ...failed].filter(Boolean).join("\n").slice(0, 4096), artifactsDone: journal.artifactsDone };

@@ -49,6 +49,7 @@ describe("agent run loop", () => {
     stop.abort();
     await running;
 
+    expect(final.body.message).toMatch(/^\d+ rows from 2\/3 artifacts; 0 items could not be read$/);
     expect(final.body).toMatchObject({
       state: "completed",
       progress: 1,
@@ -78,6 +79,21 @@ describe("agent run loop", () => {
     const lastFacts = console_.checkins.at(-1)!.facts;
     expect(lastFacts.resources.rssBytes).toBeGreaterThan(0);
     expect(lastFacts.resources.cpuPercent).toBeGreaterThanOrEqual(0);
+  });
+
+  it("ends a task that exceeds its timeout with a failed report, keeping the CPU limit while it runs", async () => {
+    await enroll(state, { consoleUrl: url, deploymentToken: console_.token }, silentLogger);
+    // At 1 % CPU the pacer pauses for seconds after the first 200 ms of hashing, so the 1 s timeout ends the task.
+    const task = acquisition("task_timeout", [{ name: "Linux.Sys.Processes" }, { name: "Linux.Sys.SystemdUnits" }], 1);
+    task.limits.cpuPercent = 1;
+    console_.pendingTasks.push(task);
+    const agent = new Agent({ state, catalog: await linuxCatalog(), log: silentLogger, retryBaseMs: 200 });
+    const running = agent.run(stop.signal);
+    const final = await waitFor("final progress", () => console_.progress.find((report) => report.body.state !== "running"));
+    stop.abort();
+    await running;
+    expect(final.body).toMatchObject({ state: "failed", error: "timed out after 1 s" });
+    expect(final.body.artifactsDone).not.toContain("Linux.Sys.SystemdUnits");
   });
 
   it("re-enrolls with the stored deployment token when the console answers 410", async () => {
