@@ -3,7 +3,9 @@ import {
   DEFAULT_CHUNK_SIZE,
   HEADER_CHUNK_SHA256,
   MAX_CHUNK_BODY_BYTES,
+  MAX_CHUNK_SIZE,
   MAX_JSON_BODY_BYTES,
+  MIN_CHUNK_SIZE,
   Sha256Hex,
   UploadBegin,
   UploadCompleteRequest,
@@ -26,6 +28,20 @@ import { assembleChunks, evidenceStore, removeUploadChunks, writeChunkDurably } 
 const UPLOADABLE_STATES = ["delivered", "running", "completed", "failed"];
 
 /**
+ * The console may set the chunk size for every upload (`CORVID_UPLOAD_CHUNK_SIZE`, bytes): smaller chunks lose
+ * less work on flaky links. Without it the responder's proposal stands.
+ */
+export function consoleChunkSize(env: Record<string, string | undefined> = process.env): number | undefined {
+  const configured = env.CORVID_UPLOAD_CHUNK_SIZE;
+  if (!configured) return undefined;
+  const size = Number(configured);
+  if (!Number.isInteger(size) || size < MIN_CHUNK_SIZE || size > MAX_CHUNK_SIZE) {
+    throw new Error(`CORVID_UPLOAD_CHUNK_SIZE must be a whole number of bytes from ${MIN_CHUNK_SIZE} to ${MAX_CHUNK_SIZE}, got ${configured}`);
+  }
+  return size;
+}
+
+/**
  * POST /uploads: starts an upload, or resumes the same one (same task, artifact, name and hash),
  * answering which chunks the console already holds.
  */
@@ -44,7 +60,7 @@ export async function handleUploadBegin(ctx: ResponderContext, request: Request)
   const key = { taskAssignmentId: assignment.id, artifact: begin.artifact, name: begin.name, sha256: begin.sha256 };
   let upload = await ctx.db.upload.findUnique({ where: { taskAssignmentId_artifact_name_sha256: key } });
   if (!upload) {
-    const chunkSize = begin.chunkSize ?? DEFAULT_CHUNK_SIZE;
+    const chunkSize = consoleChunkSize() ?? begin.chunkSize ?? DEFAULT_CHUNK_SIZE;
     const columns = begin.columns ?? (await getArtifactCatalogue().catch(() => undefined))?.get(begin.artifact)?.columns ?? [];
     try {
       upload = await ctx.db.upload.create({
