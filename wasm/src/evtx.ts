@@ -59,7 +59,8 @@ export interface EvtxStream<R> extends AsyncIterable<EvtxItem<R>> {
 
 const FILE_HEADER_SIZE = 4096;
 const CHUNK_SIZE = 0x10000;
-const RECORD_FIELDS = 10;
+/** Record table entry (i32 each): status, offset, id lo/hi, time lo/hi, output start/end, error offset, timestamp start, need, have. */
+const RECORD_FIELDS = 12;
 const TIMESTAMP_UNITS = 28;
 const FORMAT_CODE = { json: 0, xml: 1, object: 0 } as const;
 
@@ -214,7 +215,8 @@ async function* iterateWith(
         const recordId = (table[base + 2]! >>> 0) + (table[base + 3]! >>> 0) * 4294967296;
         if (status !== 0) {
           const [structure, reason] = RECORD_ERRORS[status] ?? ["record", `error ${status}`];
-          const item = fail(structure, chunkOffset + table[base + 8]!, reason);
+          const need = table[base + 10]!;
+          const item = fail(structure, chunkOffset + table[base + 8]!, reason, need > 0 ? { need, have: table[base + 11]! } : {});
           yield recordId > 0 ? { ...item, recordId } : item;
           continue;
         }

@@ -5,7 +5,7 @@ import { expand, resetBudgets, resetSubstitutions } from "./binxml";
 import { renderJson, renderXml } from "./render";
 import {
   CHUNK_SIZE, ERR_EMPTY_RECORD, ERR_RECORD_SIGNATURE, ERR_RECORD_SIZE, ERR_RECORD_TRUNCATED, chunkLength, chunkPtr,
-  clearError, errorCode, errorOffset, fail, setChunkLength, u32At, u64At,
+  clearError, errorCode, errorHave, errorNeed, errorOffset, fail, setChunkLength, u32At, u64At,
 } from "./state";
 import { F_FIRST, get, resetTree } from "./tree";
 
@@ -24,7 +24,7 @@ const RECORD_HEADER_SIZE = 24;
 const RECORD_SIGNATURE: u32 = 0x00002a2a;
 
 // Per-record results, RECORD_FIELDS i32 slots each (layout documented in src/evtx.ts).
-export const RECORD_FIELDS = 10;
+export const RECORD_FIELDS = 12;
 let records: usize = heap.alloc(512 * RECORD_FIELDS * 4);
 let recordCapacity: i32 = 512;
 let recordCount: i32 = 0;
@@ -41,7 +41,7 @@ function isZero(offset: i32, length: i32): bool {
   return true;
 }
 
-function pushRecord(status: i32, offset: i32, id: u64, time: u64, outStart: i32, outEnd: i32, errOffset: i32): void {
+function pushRecord(status: i32, offset: i32, id: u64, time: u64, outStart: i32, outEnd: i32, errOffset: i32, need: i32 = 0, have: i32 = 0): void {
   if (recordCount >= recordCapacity) {
     recordCapacity <<= 1;
     records = heap.realloc(records, <usize>recordCapacity * RECORD_FIELDS * 4);
@@ -60,6 +60,8 @@ function pushRecord(status: i32, offset: i32, id: u64, time: u64, outStart: i32,
   const timestampStart = outLength;
   putFiletime(time, 7);
   store<i32>(p, timestampStart, 36);
+  store<i32>(p, need, 40);
+  store<i32>(p, have, 44);
   recordCount++;
 }
 
@@ -102,7 +104,7 @@ export function parseChunk(length: i32, format: i32, strictChecksums: bool): i32
       break;
     }
     if (size > chunkLength - offset) {
-      pushRecord(ERR_RECORD_TRUNCATED, offset, id, time, 0, 0, offset + 4);
+      pushRecord(ERR_RECORD_TRUNCATED, offset, id, time, 0, 0, offset, size, chunkLength - offset);
       break;
     }
     parseRecord(offset, size, id, time, format);
@@ -123,6 +125,6 @@ function parseRecord(offset: i32, size: i32, id: u64, time: u64, format: i32): v
     else if (format == FORMAT_XML) renderXml(document);
     pushRecord(0, offset, id, time, outStart, outLength, 0);
   } else {
-    pushRecord(errorCode, offset, id, time, 0, 0, errorOffset);
+    pushRecord(errorCode, offset, id, time, 0, 0, errorOffset, errorNeed, errorHave);
   }
 }

@@ -28,6 +28,9 @@ export const ERR_EXPANSION_TOO_LARGE = 15;
 
 export let errorCode: i32 = 0;
 export let errorOffset: i32 = 0;
+// For short reads: bytes the structure needed from errorOffset, and bytes the chunk still had there.
+export let errorNeed: i32 = 0;
+export let errorHave: i32 = 0;
 
 /** Records the first error of the current record; later ones are consequences of it. */
 export function fail(code: i32, offset: i32): void {
@@ -40,12 +43,18 @@ export function fail(code: i32, offset: i32): void {
 export function clearError(): void {
   errorCode = 0;
   errorOffset = 0;
+  errorNeed = 0;
+  errorHave = 0;
 }
 
 /** True when `[offset, offset + length)` lies inside the chunk; records a truncation error otherwise. */
 // @ts-ignore: decorator
 @inline export function inChunk(offset: i32, length: i32): bool {
   if (offset >= 0 && length >= 0 && <i64>offset + <i64>length <= <i64>chunkLength) return true;
+  if (errorCode == 0) {
+    errorNeed = length;
+    errorHave = offset >= 0 && offset < chunkLength ? chunkLength - offset : 0;
+  }
   fail(ERR_TOKEN_TRUNCATED, offset);
   return false;
 }
