@@ -254,6 +254,15 @@ describe.each(DATABASE_KINDS)("responder protocol on %s", (_kind, createDatabase
       expect((await progress(taskId, { state: "failed", progress: 1, error: "late" })).status).toBe(409);
     });
 
+    it("delivers a task again when its delivery was evidently lost, but not while the responder works on it", async () => {
+      const taskId = await queueTask();
+      expect((await checkin()).tasks.map((task) => task.taskId)).toEqual([taskId]);
+      await env.db.taskAssignment.updateMany({ where: { taskId }, data: { deliveredAt: new Date(Date.now() - 3 * 60_000) } });
+      expect((await checkin([taskId])).tasks).toEqual([]);
+      expect((await checkin()).tasks.map((task) => task.taskId)).toEqual([taskId]);
+      expect((await progress(taskId, { state: "completed", progress: 1 })).status).toBe(200);
+    });
+
     it("records failures, answers 409 for cancelled tasks and asks the responder to cancel them", async () => {
       const failing = await queueTask();
       await checkin();

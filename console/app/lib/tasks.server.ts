@@ -1,7 +1,7 @@
 import { ArtifactRequest, type ArtifactDefinition, type ParameterValues, type TaskLimits } from "@corvid/protocol";
 import { z } from "zod";
 import type { Db } from "../db.server.ts";
-import type { Prisma, Task } from "../generated/sqlite/client.ts";
+import type { Task } from "../generated/sqlite/client.ts";
 import { mergeTags, parseJsonArray } from "./assets.server.ts";
 import { audit } from "./audit.server.ts";
 import { InputError, type OrgUser } from "./cases.server.ts";
@@ -30,20 +30,18 @@ export function taskArtifacts(task: Pick<Task, "artifacts">): ArtifactRequest[] 
  */
 export async function expireOverdueAssignments(
   db: Db,
-  scope: { assetId: string } | { organizationId: string; caseId?: string; taskId?: string },
+  scope: { organizationId: string; caseId?: string; taskId?: string },
   now = new Date(),
 ): Promise<number> {
-  const taskScope: Prisma.TaskWhereInput = { expiresAt: { lte: now } };
-  if ("organizationId" in scope) {
-    taskScope.organizationId = scope.organizationId;
-    if (scope.caseId) taskScope.caseId = scope.caseId;
-    if (scope.taskId) taskScope.id = scope.taskId;
-  }
   const { count } = await db.taskAssignment.updateMany({
     where: {
-      ...("assetId" in scope ? { assetId: scope.assetId } : {}),
       status: { in: ["queued", "delivered"] },
-      task: taskScope,
+      task: {
+        organizationId: scope.organizationId,
+        expiresAt: { lte: now },
+        ...(scope.caseId ? { caseId: scope.caseId } : {}),
+        ...(scope.taskId ? { id: scope.taskId } : {}),
+      },
     },
     data: { status: "expired", finishedAt: now },
   });

@@ -8,7 +8,7 @@ import {
 import type { Db } from "../../db.server.ts";
 import type { Asset } from "../../generated/sqlite/client.ts";
 import { assetFactsData, countActiveAssets, mergeTags, parseJsonArray } from "../assets.server.ts";
-import { DEFAULT_TASK_LIMITS, expireOverdueAssignments, taskArtifacts } from "../tasks.server.ts";
+import { DEFAULT_TASK_LIMITS, taskArtifacts } from "../tasks.server.ts";
 import { authenticateResponder } from "./authenticate.server.ts";
 import { parseJsonBody } from "./body.server.ts";
 import type { ResponderContext } from "./context.server.ts";
@@ -37,7 +37,6 @@ export async function handleCheckin(ctx: ResponderContext, request: Request): Pr
       ...(checkin.facts.tags ? { tags: JSON.stringify(mergeTags(parseJsonArray(asset.tags), checkin.facts.tags)) } : {}),
     },
   });
-  await expireOverdueAssignments(ctx.db, { assetId: asset.id }, now);
 
   let tasks = await deliverAssignments(ctx.db, asset, checkin.activeTaskIds, now);
   if (tasks.length === 0 && new URL(request.url).searchParams.get("wait") === "1" && ctx.longPollMs > 0) {
@@ -54,20 +53,32 @@ export async function handleCheckin(ctx: ResponderContext, request: Request): Pr
   };
 }
 
+/**
+ * One query per check-in for the asset's waiting assignments (the common answer is "none"): overdue ones
+ * are expired, queued ones (and delivered ones that were evidently lost in transit) are handed over.
+ */
 async function deliverAssignments(db: Db, asset: Asset, activeTaskIds: string[], now: Date): Promise<WireTaskAssignment[]> {
-  const assignments = await db.taskAssignment.findMany({
-    where: {
-      assetId: asset.id,
-      task: { cancelledAt: null, expiresAt: { gt: now } },
-      OR: [
-        { status: "queued" },
-        { status: "delivered", deliveredAt: { lt: new Date(now.getTime() - REDELIVER_AFTER_MS) }, taskId: { notIn: activeTaskIds } },
-      ],
-    },
+  const waiting = await db.taskAssignment.findMany({
+    where: { assetId: asset.id, status: { in: ["queued", "delivered"] } },
     include: { task: true },
     orderBy: { createdAt: "asc" },
-    take: MAX_TASKS_PER_CHECKIN,
   });
+  if (waiting.length === 0) return [];
+  const overdue = waiting.filter(({ task }) => task.expiresAt <= now);
+  if (overdue.length) {
+    await db.taskAssignment.updateMany({
+      where: { id: { in: overdue.map((assignment) => assignment.id) }, status: { in: ["queued", "delivered"] } },
+      data: { status: "expired", finishedAt: now },
+    });
+  }
+  const active = new Set(activeTaskIds);
+  const lostBefore = now.getTime() - REDELIVER_AFTER_MS;
+  const assignments = waiting
+    .filter(({ task, status, deliveredAt, taskId }) => {
+      if (task.cancelledAt || task.expiresAt <= now) return false;
+      return status === "queued" || (deliveredAt !== null && deliveredAt.getTime() < lostBefore && !active.has(taskId));
+    })
+    .slice(0, MAX_TASKS_PER_CHECKIN);
   if (assignments.length === 0) return [];
   await db.taskAssignment.updateMany({
     where: { id: { in: assignments.map((assignment) => assignment.id) }, status: { in: ["queued", "delivered"] } },
