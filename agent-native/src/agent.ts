@@ -81,6 +81,8 @@ export class Agent {
     await state.ensure();
     await this.#connect();
     lowerPriority(this.#log);
+    const orphans = await this.#uploader.removeOrphans();
+    if (orphans > 0) this.#log.info("removed spooled results of an interrupted collection", { files: orphans });
     for (const name of await state.list("tasks")) {
       const journal = await state.readJson(`tasks/${name}`, TaskJournal);
       if (journal) this.#queue.push(journal);

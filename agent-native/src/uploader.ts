@@ -62,6 +62,14 @@ export class Uploader {
     return this.enqueueSpooled(id, upload);
   }
 
+  /** Removes spooled bytes that never got a journal entry (the agent died between collecting and journaling). */
+  async removeOrphans(): Promise<number> {
+    const names = new Set(await this.#state.list("uploads"));
+    const orphans = [...names].filter((name) => name.endsWith(".data") && !names.has(name.replace(/\.data$/, ".json")));
+    for (const name of orphans) await this.#state.remove(`uploads/${name}`);
+    return orphans.length;
+  }
+
   spoolPath(id: string): string {
     return this.#state.path("uploads", `${id}.data`);
   }

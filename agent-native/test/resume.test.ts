@@ -68,6 +68,13 @@ describe("upload resume", () => {
     expect([0, 1, 2].map((index) => chunkPuts.get(`${upload!.uploadId}:${index}`))).toEqual([1, 1, 1]);
     expect([3, 4, 5].map((index) => chunkPuts.get(`${upload!.uploadId}:${index}`))).toEqual([2, 1, 1]);
     expect(readdirSync(state.path("uploads"))).toEqual([]);
+
+    // Bytes spooled without a journal entry (a crash between the two) are cleaned up, journaled ones kept.
+    writeFileSync(state.path("uploads", "orphan.data"), "partial");
+    writeFileSync(state.path("uploads", "kept.data"), "x");
+    writeFileSync(state.path("uploads", "kept.json"), "{}");
+    expect(await new Uploader(secondClient, state, silentLogger).removeOrphans()).toBe(1);
+    expect(readdirSync(state.path("uploads")).sort()).toEqual(["kept.data", "kept.json"]);
   });
 
   it("finishes a task after the agent process is killed with SIGKILL mid-upload and restarted", async () => {
