@@ -17,6 +17,9 @@ export async function loader({ request }: LoaderFunctionArgs) {
     db.auditLog.count({ where }),
     db.auditLog.findMany({ where, orderBy: { id: "desc" }, skip: (page - 1) * PAGE_SIZE, take: PAGE_SIZE }),
   ]);
+  const actorIds = [...new Set(entries.filter((e) => e.actorType === "user" && e.actorId).map((e) => e.actorId!))];
+  const actors = await db.user.findMany({ where: { organizationId, id: { in: actorIds } }, select: { id: true, email: true } });
+  const emailById = new Map(actors.map((a) => [a.id, a.email]));
   // The chain spans all organizations (one append-only log), so verification covers all of it.
   const verification = params.get("verify") === "1" ? await verifyAuditChain(db) : null;
   return {
@@ -25,7 +28,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     total,
     action,
     verification,
-    entries: entries.map((e) => ({ ...e, at: e.at.toISOString() })),
+    entries: entries.map((e) => ({ ...e, at: e.at.toISOString(), actorEmail: e.actorId ? (emailById.get(e.actorId) ?? null) : null })),
   };
 }
 
@@ -82,10 +85,10 @@ export default function AuditPage() {
           {entries.map((e) => (
             <tr key={e.id} data-testid="audit-row">
               <td>{e.id}</td>
-              <td className="mono">{e.at.replace("T", " ").slice(0, 23)}</td>
+              <td className="mono nowrap">{e.at.replace("T", " ").slice(0, 19)}</td>
               <td>
                 {e.actorType}
-                {e.actorId ? <span className="muted"> {e.actorId}</span> : null}
+                {e.actorId ? <span className="muted"> {e.actorEmail ?? e.actorId}</span> : null}
               </td>
               <td data-testid="audit-action">{e.action}</td>
               <td className="mono">{e.target ?? ""}</td>

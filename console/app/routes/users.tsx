@@ -143,7 +143,8 @@ export default function UsersPage() {
         </tbody>
       </table>
       <h2>Add a user</h2>
-      <Form method="post" className="stack">
+      {/* Keyed by the last created user so the form starts empty again after a successful create. */}
+      <Form method="post" className="stack" key={result && "email" in result ? result.email : "new-user"}>
         <CsrfInput token={csrfToken} />
         <input type="hidden" name="intent" value="create" />
         <label>
