@@ -307,6 +307,38 @@ function resolveServices(fields: FieldMap, mapping: LogSourceMapping): string[] 
   return services;
 }
 
+interface CategoryIndex {
+  byEventId: Map<string, CategoryMapping[]>;
+  withoutEventIds: CategoryMapping[];
+}
+
+const categoryIndexes = new WeakMap<LogSourceMapping, CategoryIndex>();
+
+/** The category entries whose EventID list admits `eventId` (or that have none), in mapping order. */
+function categoryCandidates(mapping: LogSourceMapping, eventId: string | undefined): CategoryMapping[] {
+  let index = categoryIndexes.get(mapping);
+  if (!index) {
+    const built: CategoryIndex = { byEventId: new Map(), withoutEventIds: [] };
+    for (const category of mapping.categories ?? []) {
+      if (!category.eventIds) {
+        built.withoutEventIds.push(category);
+        continue;
+      }
+      for (const id of category.eventIds) {
+        const key = String(id).toLowerCase();
+        built.byEventId.set(key, [...(built.byEventId.get(key) ?? []), category]);
+      }
+    }
+    const order = new Map((mapping.categories ?? []).map((c, i) => [c, i]));
+    for (const [key, list] of built.byEventId) {
+      built.byEventId.set(key, [...list, ...built.withoutEventIds].sort((a, b) => order.get(a)! - order.get(b)!));
+    }
+    categoryIndexes.set(mapping, built);
+    index = built;
+  }
+  return (eventId === undefined ? undefined : index.byEventId.get(eventId)) ?? index.withoutEventIds;
+}
+
 function parseTimestamp(value: unknown): number | undefined {
   if (typeof value === "number") return value > 1e14 ? value / 1000 : value > 1e11 ? value : value * 1000;
   if (typeof value !== "string" || value === "") return undefined;
@@ -344,9 +376,9 @@ export function normalizeRecord(record: unknown, mapping: LogSourceMapping): Sig
     applyAliases(fields, mapping.aliases);
     const services = resolveServices(fields, mapping);
     const categories: string[] = [];
-    for (const category of mapping.categories ?? []) {
+    const eventId = fieldText(fields, "EventID")?.toLowerCase();
+    for (const category of categoryCandidates(mapping, eventId)) {
       if (category.service !== undefined && !services.includes(category.service)) continue;
-      if (category.eventIds && !matchesCondition(fields, "EventID", category.eventIds)) continue;
       if (category.when && !Object.entries(category.when).every(([field, expected]) => matchesCondition(fields, field, expected))) continue;
       categories.push(category.category);
       applyAliases(fields, category.aliases);

@@ -149,6 +149,14 @@ describe("re", () => {
     expect(matches(sel("    Text|re: 'first.second'"), { Text: "first\nsecond" })).toBe(false);
     expect(matches(sel("    Text|re|s: 'first.second'"), { Text: "first\nsecond" })).toBe(true);
   });
+  it("decides literal-and-gap expressions like the RegExp would, without backtracking", () => {
+    const plusses = sel("    CommandLine|re: '\\+.*\\+.*\\+'");
+    const cases = ["a+b+c+", "a+b+c", "+\n++", "+++", "x" + "+y".repeat(2) + "z".repeat(50_000)];
+    for (const text of cases) expect(matches(plusses, { CommandLine: text }), text.slice(0, 20)).toBe(/\+.*\+.*\+/.test(text));
+    expect(matches(sel("    CommandLine|re|s: 'a.*b'"), { CommandLine: "a\nb" })).toBe(true);
+    expect(matches(sel("    CommandLine|re: 'a.*b'"), { CommandLine: "a\nb" })).toBe(false);
+    expect(matches(sel("    CommandLine|re|i: 'A.*B'"), { CommandLine: "xaYb" })).toBe(true);
+  });
   it("accepts PCRE leading inline flags", () => {
     expect(matches(sel("    CommandLine|re: '(?i)invoke-expression'"), { CommandLine: "INVOKE-EXPRESSION" })).toBe(true);
   });
