@@ -101,6 +101,13 @@ describe.each(DATABASE_KINDS)("responder protocol on %s", (_kind, createDatabase
       expect((await call(() => handleEnroll(env.ctx, notJson))).status).toBe(400);
     });
 
+    it("hands out the console CA fingerprint to pin when the console serves HTTPS", async () => {
+      const fingerprint = "ab".repeat(32);
+      const responder = await TestResponder.create();
+      const response = await call(async () => handleEnroll({ ...env.ctx, caFingerprint: fingerprint }, responder.enrollRequest(await issueToken(env.db, org))));
+      expect(EnrollResponse.parse(await response.json()).caFingerprint).toBe(fingerprint);
+    });
+
     it("re-enrolling the same key updates the same asset and lifts a revocation", async () => {
       const token = await issueToken(env.db, org);
       const responder = await TestResponder.create();

@@ -1,6 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { resolveDataDir } from "../../db/config.js";
 import { hasRole, requireUser } from "../lib/auth.server.ts";
 import { CsrfInput } from "../lib/csrf-input.tsx";
 import { mergeTags } from "../lib/assets.server.ts";
@@ -11,7 +10,7 @@ import {
   revokeDeploymentToken,
 } from "../lib/deployment-tokens.server.ts";
 import { formatTime } from "../lib/evidence/format.ts";
-import { readCaFingerprint } from "../lib/responder/context.server.ts";
+import { consoleCaFingerprint } from "../lib/responder/context.server.ts";
 
 export const meta: MetaFunction = () => [{ title: "Deployment · Corvid" }];
 
@@ -30,7 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
     csrfToken,
     canManage: hasRole(user, "admin"),
     consoleUrl: consoleUrl(request),
-    caFingerprint: (await readCaFingerprint(resolveDataDir(process.env))) ?? null,
+    caFingerprint: consoleCaFingerprint() ?? null,
     tokens: tokens.map((token) => ({
       id: token.id,
       name: token.name,

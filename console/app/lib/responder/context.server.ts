@@ -1,6 +1,4 @@
-import { readFile } from "node:fs/promises";
-import path from "node:path";
-import { CHECKIN_LONG_POLL_MAX_SEC, caFingerprintFromPem } from "@corvid/protocol";
+import { CHECKIN_LONG_POLL_MAX_SEC } from "@corvid/protocol";
 import { resolveDataDir } from "../../../db/config.js";
 import { getDb, type Db } from "../../db.server.ts";
 
@@ -16,20 +14,13 @@ export interface ResponderContext {
   caFingerprint?: string;
 }
 
-/** Certificate file names the console's TLS setup may use inside `<data>/tls/`. */
-const CA_CERT_FILES = ["ca.crt", "ca.pem", "ca-cert.pem"];
-
-export async function readCaFingerprint(dataDir: string): Promise<string | undefined> {
-  for (const name of CA_CERT_FILES) {
-    let pem: string;
-    try {
-      pem = await readFile(path.join(dataDir, "tls", name), "utf8");
-    } catch {
-      continue;
-    }
-    return caFingerprintFromPem(pem);
-  }
-  return undefined;
+/**
+ * The CA fingerprint responders should pin: server.js sets CORVID_CA_FINGERPRINT only when it serves
+ * HTTPS with the console's own CA (plain HTTP on loopback has nothing to pin).
+ */
+export function consoleCaFingerprint(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const fingerprint = env.CORVID_CA_FINGERPRINT?.trim().toLowerCase();
+  return fingerprint && /^[0-9a-f]{64}$/.test(fingerprint) ? fingerprint : undefined;
 }
 
 let processContext: Promise<ResponderContext> | undefined;
@@ -37,11 +28,10 @@ let processContext: Promise<ResponderContext> | undefined;
 /** The context for this console process ($DATABASE_URL, $CORVID_DATA_DIR). */
 export function getResponderContext(): Promise<ResponderContext> {
   processContext ??= (async () => {
-    const dataDir = resolveDataDir(process.env);
-    const caFingerprint = await readCaFingerprint(dataDir);
+    const caFingerprint = consoleCaFingerprint();
     return {
       db: await getDb(),
-      dataDir,
+      dataDir: resolveDataDir(process.env),
       now: Date.now,
       longPollMs: CHECKIN_LONG_POLL_MAX_SEC * 1000,
       ...(caFingerprint ? { caFingerprint } : {}),
