@@ -8,6 +8,7 @@ import { handleCheckin } from "../../app/lib/responder/checkin.server.ts";
 import { responderPaths } from "@corvid/protocol";
 import {
   DATABASE_KINDS,
+  TestResponder,
   call,
   enroll,
   issueToken,
@@ -215,6 +216,26 @@ export function defineTenancySuite(kind: (typeof DATABASE_KINDS)[number][0]) {
       expect(await act("deployment", post("analystA", "/deployment", { intent: "create", name: "analyst token" }))).toBe(403);
       expect(await act("asset", post("analystA", `/assets/${own.assetId}`, { intent: "revoke" }), { assetId: own.assetId! })).toBe(403);
       expect(await counts()).toEqual(before);
+    });
+
+    it("wires the responder API routes to the handlers with JSON errors and method checks", async () => {
+      const enrollRoute = await import("../../app/routes/api.responder.v1.enroll.ts");
+      const checkinRoute = await import("../../app/routes/api.responder.v1.checkin.ts");
+      const responder = await TestResponder.create();
+      const enrolled = (await enrollRoute.action({ request: responder.enrollRequest(await issueToken(env.db, orgA)), params: {}, context: {} })) as Response;
+      expect(enrolled.status).toBe(200);
+      expect(((await enrolled.json()) as { organizationId: string }).organizationId).toBe(orgA.id);
+
+      const checkin = (await checkinRoute.action({ request: await responder.signed("POST", responderPaths.checkin, responder.checkinBody()), params: {}, context: {} })) as Response;
+      expect(checkin.status).toBe(200);
+      expect(((await checkin.json()) as { status: string }).status).toBe("ok");
+
+      const wrongMethod = (await checkinRoute.action({ request: await responder.signed("PUT", responderPaths.checkin, responder.checkinBody()), params: {}, context: {} })) as Response;
+      expect(wrongMethod.status).toBe(405);
+      expect(wrongMethod.headers.get("allow")).toBe("POST");
+      const get = checkinRoute.loader();
+      expect(get.status).toBe(405);
+      expect(((await get.json()) as { error: { code: string } }).error.code).toBe("malformed");
     });
 
     it("lets an analyst create a case, add a note and start an acquisition, each audited", async () => {
