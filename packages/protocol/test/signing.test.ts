@@ -137,6 +137,13 @@ describe("request signing", () => {
     expect(await verify(noBody, { method: "GET", body: new Uint8Array(0) })).toEqual({ ok: true });
   });
 
+  it("signs a Node Buffer body over its own bytes, not Node's shared buffer pool", async () => {
+    const pooled = Buffer.from('{"small":"body from the pool"}');
+    expect(pooled.buffer.byteLength).toBeGreaterThan(pooled.length);
+    const headers = await signRequest({ method: "POST", path, body: pooled, keys, responderId, now: NOW });
+    expect(await verify(headers, { body: new TextEncoder().encode(pooled.toString()) })).toEqual({ ok: true });
+  });
+
   it("refuses paths and methods that could break the signed string", async () => {
     await expect(signRequest({ method: "POST", path: "/a\nb", keys, responderId })).rejects.toMatchObject({ code: "invalid-argument" });
     await expect(signRequest({ method: "PO ST", path, keys, responderId })).rejects.toMatchObject({ code: "invalid-argument" });

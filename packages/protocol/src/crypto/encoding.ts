@@ -14,7 +14,8 @@ export function toBytes(data: BytesLike | null | undefined): Uint8Array {
 
 /** WebCrypto typings want an ArrayBuffer-backed view; copying also detaches us from caller mutation. */
 export function toArrayBuffer(bytes: Uint8Array): ArrayBuffer {
-  return bytes.slice().buffer;
+  // Uint8Array's own slice always copies; a Node Buffer overrides slice() with a view into its shared pool.
+  return Uint8Array.prototype.slice.call(bytes).buffer as ArrayBuffer;
 }
 
 export function bytesToHex(bytes: Uint8Array): string {
