@@ -130,6 +130,9 @@ async function run(db: Db, key: Command, values: Options): Promise<number> {
     await audit(db, { actorType: "system", action: "audit.verify", detail: result.ok ? { ok: true, entries: result.entries } : { ok: false, brokenId: result.brokenId } });
     if (result.ok) {
       console.log(`audit chain ok: ${result.entries} entries`);
+      // Deleting the newest entries leaves a shorter, still valid chain; comparing this value with
+      // one recorded earlier (outside the database) reveals that.
+      console.log(`head hash: ${result.headHash}`);
       return 0;
     }
     console.log(`audit chain BROKEN at entry ${result.brokenId}: ${result.reason} (${result.entries} entries before it are intact)`);

@@ -166,6 +166,7 @@ describe("corvid CLI", () => {
     const ok = corvid("audit", "verify");
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/^audit chain ok: 4 entries$/m);
+    expect(ok.stdout).toMatch(/^head hash: [0-9a-f]{64}$/m);
     const db = new Database(databaseFile);
     const actions = db.prepare(`SELECT actorType, action FROM "AuditLog" ORDER BY id`).all();
     expect(actions).toEqual([

@@ -84,7 +84,8 @@ export function audit(db: Db, entry: AuditEntry): Promise<void> {
 }
 
 export type AuditChainResult =
-  | { ok: true; entries: number }
+  /** headHash: the last entry's hash; record it elsewhere to detect a later truncation of the tail */
+  | { ok: true; entries: number; headHash: string }
   | { ok: false; entries: number; brokenId: number; reason: string };
 
 /** Walks the whole chain in id order; returns the first entry that does not fit. */
@@ -107,6 +108,6 @@ export async function verifyAuditChain(db: Db): Promise<AuditChainResult> {
       entries += 1;
       afterId = row.id;
     }
-    if (batch.length < batchSize) return { ok: true, entries };
+    if (batch.length < batchSize) return { ok: true, entries, headHash: prevHash };
   }
 }

@@ -59,7 +59,7 @@ export default function AuditPage() {
       {verification ? (
         verification.ok ? (
           <p className="notice ok" data-testid="audit-verify" role="status">
-            Audit chain ok: {verification.entries} entries verified.
+            Audit chain ok: {verification.entries} entries verified. Head hash <code>{verification.headHash}</code>
           </p>
         ) : (
           <p className="notice error bad" data-testid="audit-verify" role="alert">
