@@ -43,10 +43,18 @@ export function atomsOfAny(children: AtomSet[]): AtomSet {
   return children.flatMap((c) => c!);
 }
 
+/** Largest transition table built (entries of 4 bytes); bigger automata walk their trie with fail links instead. */
+const MAX_TABLE_ENTRIES = 4_000_000;
+
 class AhoCorasick {
   private readonly transitions: Map<number, number>[] = [new Map()];
   private readonly fail: number[] = [0];
   private readonly outputs: number[][] = [[]];
+  /** Deterministic transitions per (state, character class); class 0 stands for characters no literal contains. */
+  private readonly table: Int32Array | undefined;
+  private readonly classCount: number = 0;
+  private readonly asciiClass = new Uint16Array(128);
+  private readonly classOf = new Map<number, number>();
 
   constructor(literals: readonly string[]) {
     literals.forEach((literal, id) => {
@@ -62,34 +70,55 @@ class AhoCorasick {
           this.transitions[state]!.set(code, next);
         }
         state = next;
+        if (!this.classOf.has(code)) this.classOf.set(code, this.classOf.size + 1);
       }
       this.outputs[state]!.push(id);
     });
-    const queue: number[] = [...this.transitions[0]!.values()];
-    for (let head = 0; head < queue.length; head++) {
-      const state = queue[head]!;
+    const order: number[] = [0, ...this.transitions[0]!.values()];
+    for (let head = 1; head < order.length; head++) {
+      const state = order[head]!;
       for (const [code, next] of this.transitions[state]!) {
         let fallback = this.fail[state]!;
         while (fallback !== 0 && !this.transitions[fallback]!.has(code)) fallback = this.fail[fallback]!;
         const target = this.transitions[fallback]!.get(code);
         this.fail[next] = target !== undefined && target !== next ? target : 0;
         this.outputs[next] = this.outputs[next]!.concat(this.outputs[this.fail[next]!]!);
-        queue.push(next);
+        order.push(next);
       }
     }
+    this.classCount = this.classOf.size + 1;
+    if (this.transitions.length * this.classCount > MAX_TABLE_ENTRIES) return;
+    for (const [code, charClass] of this.classOf) if (code < 128) this.asciiClass[code] = charClass;
+    const codes = [0, ...this.classOf.keys()];
+    const width = this.classCount;
+    const table = new Int32Array(this.transitions.length * width);
+    // Breadth-first order guarantees a state's fail target already has its row.
+    for (const state of order) {
+      for (let charClass = 1; charClass < width; charClass++) {
+        const direct = this.transitions[state]!.get(codes[charClass]!);
+        table[state * width + charClass] = direct ?? (state === 0 ? 0 : table[this.fail[state]! * width + charClass]!);
+      }
+    }
+    this.table = table;
   }
 
   /** Calls `found(literalId, endIndex)` for every occurrence of every literal in `text`. */
   scan(text: string, found: (id: number, end: number) => void): void {
+    const table = this.table;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
-      let next = this.transitions[state]!.get(code);
-      while (next === undefined && state !== 0) {
-        state = this.fail[state]!;
-        next = this.transitions[state]!.get(code);
+      if (table) {
+        const charClass = code < 128 ? this.asciiClass[code]! : (this.classOf.get(code) ?? 0);
+        state = table[state * this.classCount + charClass]!;
+      } else {
+        let next = this.transitions[state]!.get(code);
+        while (next === undefined && state !== 0) {
+          state = this.fail[state]!;
+          next = this.transitions[state]!.get(code);
+        }
+        state = next ?? 0;
       }
-      state = next ?? 0;
       const outputs = this.outputs[state]!;
       for (let k = 0; k < outputs.length; k++) found(outputs[k]!, i + 1);
     }
