@@ -15,12 +15,23 @@ export function parseShellItem(start: i32, size: i32): void {
   const end = start + size;
   const classType: i32 = size > 2 ? <i32>u8At(start + 2) : -1;
   emit(KIND_BEGIN, T.T_SHELL_ITEM, start, size, classType);
-  if (classType == 0x1f) parseRootFolder(start, end);
-  else if ((classType & 0x70) == 0x20) parseVolume(start, end, classType);
+  if (classType == 0x1f || (classType & 0x70) == 0x20) {
+    if (classType == 0x1f) parseRootFolder(start, end);
+    else parseVolume(start, end, classType);
+    // Newer root folder and volume items append extension blocks (e.g. 0xBEEF0025) named by the trailing offset.
+    const firstExtension = extensionOffset(start, end);
+    if (firstExtension > 0) parseExtensionBlocks(firstExtension, end);
+  }
   else if ((classType & 0x70) == 0x30) parseFileEntry(start, end, classType);
   else if ((classType & 0x70) == 0x40) parseNetworkLocation(start, end);
   else if (classType == 0x61) parseUri(start, end);
-  else if (size > 2) emit(KIND_BYTES, T.T_RAW_DATA, start + 2, size - 2);
+  else if (size > 2) {
+    // Other items (delegates such as 0x74 "CFSF", vendor items) stay raw, but their extension blocks,
+    // which carry the long name and file reference, are still read when the trailing offset names them.
+    emit(KIND_BYTES, T.T_RAW_DATA, start + 2, size - 2);
+    const firstExtension = extensionOffset(start, end);
+    if (firstExtension > 0) parseExtensionBlocks(firstExtension, end);
+  }
   emit(KIND_END, T.T_SHELL_ITEM, start);
 }
 
@@ -47,19 +58,31 @@ function parseFileEntry(start: i32, end: i32, classType: i32): void {
   emit(KIND_U32, T.T_ITEM_FILE_SIZE, u32At(start + 4));
   emit(KIND_FATTIME, T.T_MODIFICATION_TIME, u32At(start + 8));
   emit(KIND_U32, T.T_ITEM_ATTRIBUTES, u16At(start + 12));
+  // The item's last u16 is the offset of its first extension block. When it points at one, the names end
+  // there (some items carry a primary name without a terminator right up to the block).
+  const firstExtension = extensionOffset(start, end);
+  const namesEnd = firstExtension > 0 ? firstExtension : end;
   const nameStart = start + 14;
   let nameEnd: i32;
   if ((classType & 0x04) != 0) {
-    const length = utf16Length(nameStart, end);
+    const length = utf16Length(nameStart, namesEnd);
     emit(KIND_UTF16, T.T_PRIMARY_NAME, nameStart, length);
     nameEnd = nameStart + length + 2;
   } else {
-    const length = ansiLength(nameStart, end);
+    const length = ansiLength(nameStart, namesEnd);
     emit(KIND_ANSI, T.T_PRIMARY_NAME, nameStart, length);
     nameEnd = nameStart + length + 1;
   }
   // Alignment is relative to the item, which itself may start at an odd file offset.
-  parseExtensionBlocks(nameEnd + ((nameEnd - start) & 1), end);
+  parseExtensionBlocks(firstExtension > 0 ? firstExtension : nameEnd + ((nameEnd - start) & 1), end);
+}
+
+/** File offset of the first extension block named by the item's trailing u16, or -1 when it names none. */
+function extensionOffset(start: i32, end: i32): i32 {
+  if (!fits(end - 2, 2, end)) return -1;
+  const at = start + <i32>u16At(end - 2);
+  if (at < start + 14 || !fits(at, 8, end - 2)) return -1;
+  return (u32At(at + 4) >>> 16) == EXTENSION_SIGNATURE_HIGH ? at : -1;
 }
 
 /** Finds the first 0xBEEFxxxx block after the names (XP items put a secondary 8-bit name first) and walks the chain. */
@@ -128,11 +151,23 @@ function parseNetworkLocation(start: i32, end: i32): void {
 }
 
 function parseUri(start: i32, end: i32): void {
-  // Flags at 3 (bit 0x80: UTF-16), size of an optional data block at 4; the URI text follows that block.
-  if (!fits(start, 6, end)) return;
-  const unicode = (u8At(start + 3) & 0x80) != 0;
-  const at = start + 6 + <i32>u16At(start + 4);
-  if (at >= end) return;
-  if (unicode) emit(KIND_UTF16, T.T_URI, at, utf16Length(at, end));
-  else emit(KIND_ANSI, T.T_URI, at, ansiLength(at, end));
+  // Flags at 3 (0x80: UTF-16), a u16 data size at 4 and 2 unknown bytes; with no data block the URI text
+  // starts at 8 and extension blocks (e.g. 0xBEEF0014) follow it. Items with a data block stay raw.
+  if (!fits(start, 8, end)) return;
+  if (u16At(start + 4) != 0) {
+    emit(KIND_BYTES, T.T_RAW_DATA, start + 2, end - start - 2);
+    return;
+  }
+  const at = start + 8;
+  let textEnd: i32;
+  if ((u8At(start + 3) & 0x80) != 0) {
+    const length = utf16Length(at, end);
+    emit(KIND_UTF16, T.T_URI, at, length);
+    textEnd = at + length + 2;
+  } else {
+    const length = ansiLength(at, end);
+    emit(KIND_ANSI, T.T_URI, at, length);
+    textEnd = at + length + 1;
+  }
+  parseExtensionBlocks(textEnd + ((textEnd - start) & 1), end);
 }
