@@ -30,7 +30,12 @@ export function secretKey(env: NodeJS.ProcessEnv = process.env): Buffer {
   const keyFile = path.join(resolveDataDir(env), "secret.key");
   if (!existsSync(keyFile)) {
     mkdirSync(path.dirname(keyFile), { recursive: true });
-    writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+    try {
+      writeFileSync(keyFile, randomBytes(32).toString("hex"), { mode: 0o600, flag: "wx" });
+    } catch (error) {
+      // Another console process created it first: use theirs.
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
   }
   const text = readFileSync(keyFile, "utf8").trim();
   if (!/^[0-9a-f]{64}$/.test(text)) throw new SecretKeyError(`${keyFile} does not hold a 32-byte hex key`);
