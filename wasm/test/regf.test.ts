@@ -67,6 +67,108 @@ function parseRegfexport(text: string): ExportedKey[] {
   return keys;
 }
 
+/**
+ * A minimal version 1.5 hive: a root key "ROOT" with one REG_BINARY value "Big" of `dataSize` bytes stored
+ * as big data (a db cell, its segment list and 16,344-byte segments), data byte i = i % 251. No corpus
+ * hive stores big data, so this one is built here. Returns the hive and the file offset of the segment list.
+ */
+function bigDataHive(dataSize: number): { bytes: Uint8Array; segmentList: number } {
+  const segments: number[] = [];
+  for (let left = dataSize; left > 0; left -= 16344) segments.push(Math.min(16344, left));
+  const cells: Uint8Array[] = [];
+  let next = 0x20; // first cell after the hbin header
+  const cell = (dataLength: number) => {
+    const size = (dataLength + 4 + 7) & ~7;
+    const bytes = new Uint8Array(size);
+    new DataView(bytes.buffer).setInt32(0, -size, true);
+    cells.push(bytes);
+    const offset = next;
+    next += size;
+    return { offset, view: new DataView(bytes.buffer, 4), bytes: bytes.subarray(4) };
+  };
+  const root = cell(80);
+  const valueList = cell(4);
+  const vk = cell(24);
+  const db = cell(8);
+  const list = cell(4 * segments.length);
+  const segmentCells = segments.map((length) => cell(length));
+  const ascii = (view: DataView, at: number, text: string) => [...text].forEach((c, i) => view.setUint8(at + i, c.charCodeAt(0)));
+  ascii(root.view, 0, "nk");
+  root.view.setUint16(2, 0x2c, true); // KEY_HIVE_ENTRY | KEY_NO_DELETE | KEY_COMP_NAME
+  root.view.setUint32(28, 0xffffffff, true);
+  root.view.setUint32(36, 1, true);
+  root.view.setUint32(40, valueList.offset, true);
+  root.view.setUint32(44, 0xffffffff, true);
+  root.view.setUint32(48, 0xffffffff, true);
+  root.view.setUint16(72, 4, true);
+  ascii(root.view, 76, "ROOT");
+  valueList.view.setUint32(0, vk.offset, true);
+  ascii(vk.view, 0, "vk");
+  vk.view.setUint16(2, 3, true);
+  vk.view.setUint32(4, dataSize, true);
+  vk.view.setUint32(8, db.offset, true);
+  vk.view.setUint32(12, 3, true); // REG_BINARY
+  vk.view.setUint16(16, 1, true); // VALUE_COMP_NAME
+  ascii(vk.view, 20, "Big");
+  ascii(db.view, 0, "db");
+  db.view.setUint16(2, segments.length, true);
+  db.view.setUint32(4, list.offset, true);
+  let written = 0;
+  segmentCells.forEach((segment, index) => {
+    list.view.setUint32(index * 4, segment.offset, true);
+    for (let i = 0; i < segments[index]!; i++) segment.bytes[i] = (written + i) % 251;
+    written += segments[index]!;
+  });
+  const binSize = Math.ceil(next / 4096) * 4096;
+  const bytes = new Uint8Array(4096 + binSize);
+  const view = new DataView(bytes.buffer);
+  ascii(view, 0, "regf");
+  view.setUint32(4, 1, true);
+  view.setUint32(8, 1, true);
+  view.setUint32(20, 1, true);
+  view.setUint32(24, 5, true);
+  view.setUint32(32, 1, true);
+  view.setUint32(36, root.offset, true);
+  view.setUint32(40, binSize, true);
+  view.setUint32(44, 1, true);
+  let checksum = 0;
+  for (let at = 0; at < 508; at += 4) checksum ^= view.getUint32(at, true);
+  view.setUint32(508, checksum >>> 0, true);
+  ascii(view, 4096, "hbin");
+  view.setUint32(4096 + 8, binSize, true);
+  let at = 4096 + 0x20;
+  for (const bytesOfCell of cells) {
+    bytes.set(bytesOfCell, at);
+    at += bytesOfCell.length;
+  }
+  // The rest of the bin is one free cell.
+  if (at < bytes.length) view.setInt32(at, bytes.length - at, true);
+  return { bytes, segmentList: 4096 + list.offset };
+}
+
+describe("REGF big data (db cells)", () => {
+  it("reassembles a 40,000-byte value from three segments", async () => {
+    const { bytes } = bigDataHive(40_000);
+    const hive = await RegistryHive.open(bytes);
+    expect(hive.header).toMatchObject({ minorVersion: 5, checksumValid: true, hiveBinCount: 1 });
+    const root = await hive.getKey("");
+    expect(root?.name).toBe("ROOT");
+    const [value] = root!.values;
+    expect(value).toMatchObject({ name: "Big", typeName: "REG_BINARY", size: 40_000 });
+    const expected = Array.from({ length: 40_000 }, (_, i) => (i % 251).toString(16).padStart(2, "0")).join("");
+    expect(value!.data).toBe(expected);
+  });
+
+  it("a segment pointing outside the hive is a typed error and the key is still produced", async () => {
+    const { bytes, segmentList } = bigDataHive(40_000);
+    new DataView(bytes.buffer).setUint32(segmentList + 4 + 4, 0x7ffffff8, true); // second segment
+    const { keys, errors } = await collect(walkRegistry(bytes));
+    expect(keys).toHaveLength(1);
+    expect(keys[0]!.values[0]).toMatchObject({ name: "Big", size: 40_000, data: null });
+    expect(errors.map((error) => `${error.structure}: ${error.reason}`)).toEqual(["db cell: offset out of range"]);
+  });
+});
+
 describe.skipIf(!corpusPresent)("REGF over windows-artifacts", () => {
   it("reads the base block and hive bins of NTUSER.DAT", async () => {
     const hive = await RegistryHive.open(hiveBytes("regf/NTUSER.DAT"));
