@@ -299,6 +299,8 @@ describe.skipIf(!corpusPresent)("REGF over windows-artifacts", () => {
     const bytes = hiveBytes("regf/NTUSER.DAT");
     const key = await getKey(bytes, "software\\MICROSOFT\\internet explorer\\typedurls");
     expect(key?.name).toBe("TypedURLs");
+    // Owner of the key's security descriptor (sk cell): the user the hive belongs to.
+    expect(key?.ownerSid).toBe("S-1-5-21-226059406-2984137831-1201299043-1107");
     expect(await getKey(bytes, "Software\\NoSuchKey")).toBeNull();
     expect((await getKey(bytes, ""))?.name).toBe("CsiTool-CreateHive-{00000000-0000-0000-0000-000000000000}");
   });
