@@ -85,10 +85,12 @@ const RECORD = { key: 1, value: 2, error: 3, header: 4 };
 const DATA = { none: 0, inHive: 1, inMemory: 2 };
 const KEYS_PER_CALL = 256;
 
+/** Index = structure number in assembly/regf/records.ts. */
 export const REGF_STRUCTURES = [
-  "base block", "hive bin", "cell", "nk cell", "subkey list", "value list", "vk cell", "value data", "db cell",
+  "base block", "hive bin", "nk cell", "subkey list", "value list", "vk cell", "value data", "db cell",
   "sk cell", "class name",
 ] as const;
+/** Index = reason number in assembly/regf/records.ts. */
 export const REGF_REASONS = [
   "truncated", "bad signature", "bad size", "offset out of range", "cycle in key tree", "key tree too deep",
   "checksum mismatch",

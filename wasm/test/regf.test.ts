@@ -4,7 +4,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { blobReader } from "../src/byte-source.ts";
 import { ParseError } from "../src/errors.ts";
-import { getKey, type RegistryKey, RegistryHive, type RegistryRecord, walkRegistry } from "../src/regf.ts";
+import {
+  getKey, REGF_REASONS, REGF_STRUCTURES, type RegistryKey, RegistryHive, type RegistryRecord, walkRegistry,
+} from "../src/regf.ts";
 import { filetimeToIso } from "../src/regf-lnk-values.ts";
 import { artifactsDir, corpusPresent, sameInstant } from "./lnk-corpus.ts";
 
@@ -145,6 +147,13 @@ function bigDataHive(dataSize: number): { bytes: Uint8Array; segmentList: number
   if (at < bytes.length) view.setInt32(at, bytes.length - at, true);
   return { bytes, segmentList: 4096 + list.offset };
 }
+
+it("names every structure and reason number of assembly/regf/records.ts", () => {
+  const source = readFileSync(join(import.meta.dirname, "../assembly/regf/records.ts"), "utf8");
+  const numbers = (prefix: string) => [...source.matchAll(new RegExp(`export const ${prefix}_\\w+: i32 = (\\d+);`, "g"))].map((m) => Number(m[1]));
+  expect(numbers("S")).toEqual(REGF_STRUCTURES.map((_, index) => index));
+  expect(numbers("R")).toEqual(REGF_REASONS.map((_, index) => index));
+});
 
 describe("REGF big data (db cells)", () => {
   it("reassembles a 40,000-byte value from three segments", async () => {

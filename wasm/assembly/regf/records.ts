@@ -56,15 +56,14 @@ export function reportError(structure: i32, offset: i32, reason: i32, need: i32,
 // Structures named in error records (index into REGF_STRUCTURES on the JS side).
 export const S_BASE_BLOCK: i32 = 0;
 export const S_HIVE_BIN: i32 = 1;
-export const S_CELL: i32 = 2;
-export const S_NK: i32 = 3;
-export const S_SUBKEY_LIST: i32 = 4;
-export const S_VALUE_LIST: i32 = 5;
-export const S_VK: i32 = 6;
-export const S_VALUE_DATA: i32 = 7;
-export const S_DB: i32 = 8;
-export const S_SK: i32 = 9;
-export const S_CLASS_NAME: i32 = 10;
+export const S_NK: i32 = 2;
+export const S_SUBKEY_LIST: i32 = 3;
+export const S_VALUE_LIST: i32 = 4;
+export const S_VK: i32 = 5;
+export const S_VALUE_DATA: i32 = 6;
+export const S_DB: i32 = 7;
+export const S_SK: i32 = 8;
+export const S_CLASS_NAME: i32 = 9;
 
 // Reasons named in error records (index into REGF_REASONS on the JS side).
 export const R_TRUNCATED: i32 = 0;
