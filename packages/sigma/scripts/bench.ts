@@ -9,7 +9,7 @@ import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { builtinMapping, loadRuleDirectory, normalizeRecord, SigmaEngine, type DetectionRule } from "../src/index.ts";
 import { loadEvtxReader } from "./event-sources.ts";
-import { readdir } from "node:fs/promises";
+import { walk } from "./regression.ts";
 
 function argument(name: string, fallback: string): string {
   const index = process.argv.indexOf(name);
@@ -21,16 +21,6 @@ const rulesDir = argument("--rules", join(corpora, "sigma-rules"));
 const samplesDir = argument("--samples", join(corpora, "evtx-attack-samples"));
 const minimumEvents = Number(argument("--events", "200000"));
 
-async function evtxFiles(dir: string): Promise<string[]> {
-  const found: string[] = [];
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) found.push(...(await evtxFiles(path)));
-    else if (entry.name.toLowerCase().endsWith(".evtx")) found.push(path);
-  }
-  return found.sort();
-}
-
 const { reader, problem } = await loadEvtxReader();
 if (!reader) {
   console.error(`bench:sigma needs the WASM EVTX parser (npm run build:wasm): ${problem}`);
@@ -40,7 +30,7 @@ const loaded = await loadRuleDirectory(rulesDir);
 const windowsRules = loaded.rules.filter((r): r is DetectionRule => r.kind === "detection" && r.logsource.product === "windows");
 const engine = new SigmaEngine(windowsRules);
 const mapping = builtinMapping("windows");
-const samples = await Promise.all((await evtxFiles(samplesDir)).map((file) => readFile(file)));
+const samples = await Promise.all((await walk(samplesDir, (name) => name.toLowerCase().endsWith(".evtx"))).map((file) => readFile(file)));
 
 async function pass(evaluate: boolean): Promise<{ events: number; findings: number }> {
   let events = 0;

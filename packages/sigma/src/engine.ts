@@ -44,6 +44,8 @@ interface Bucket {
   anyEventId: IndexedRule[];
 }
 
+const SMALL_RULE_LIST = 8;
+
 function logSourceKey(product: string | undefined, service: string | undefined, category: string | undefined): string {
   return `${product ?? ""}|${service ?? ""}|${category ?? ""}`;
 }
@@ -167,6 +169,8 @@ export class SigmaEngine {
   }
 
   private candidates(rules: IndexedRule[], event: SigmaEvent): IndexedRule[] {
+    // Scanning fields costs more than testing a handful of rules directly.
+    if (rules.length <= SMALL_RULE_LIST) return rules;
     let prefilter = this.prefilters.get(rules);
     if (!prefilter) {
       prefilter = new Prefilter(rules, (indexed) => indexed.rule.detection.atoms);
