@@ -89,7 +89,8 @@ async function main() {
   });
   app.all("*", createRequestHandler({ build }));
 
-  const server = tls ? https.createServer({ key: tls.key, cert: tls.cert }, app) : http.createServer(app);
+  // The CA travels in the chain so responders can check it against the fingerprint they pinned at enrollment.
+  const server = tls ? https.createServer({ key: tls.key, cert: `${tls.cert.toString().trimEnd()}\n${tls.ca}` }, app) : http.createServer(app);
   await new Promise((resolve, reject) => {
     server.once("error", reject);
     server.listen(port, host, resolve);

@@ -1,0 +1,46 @@
+// HTTPS with the console's own CA: an agent enrolls with nothing but the CA fingerprint, and refuses a console
+// whose CA does not match the pin.
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type StartedConsole, repoRoot, runAgent, startConsole, startProcess, temporaryDirectory } from "./harness.ts";
+
+describe("console over HTTPS with its own CA, agent pinning the CA fingerprint", () => {
+  const dataDir = temporaryDirectory("corvid-e2e-tls-console-");
+  const agentStates = temporaryDirectory("corvid-e2e-tls-agent-");
+  let consoleServer: StartedConsole;
+  let caFingerprint: string;
+
+  beforeAll(async () => {
+    consoleServer = await startConsole(dataDir.path, { CORVID_TLS: "1" });
+    [, caFingerprint] = (await consoleServer.process.waitFor(/CA fingerprint \(sha256\) ([0-9a-f]{64})/)) as unknown as [string, string];
+  });
+
+  afterAll(async () => {
+    await consoleServer?.process.stop();
+    dataDir.remove();
+    agentStates.remove();
+  });
+
+  async function deploymentToken(): Promise<string> {
+    const cli = startProcess("corvid cli", process.execPath, [path.join(repoRoot, "console", "bin", "corvid.mjs"), "token", "create", "--org", "default", "--name", "tls e2e"], {
+      cwd: repoRoot,
+      env: { CORVID_DATA_DIR: dataDir.path, DATABASE_URL: "" },
+    });
+    expect(await cli.exited, cli.text).toBe(0);
+    return cli.text.match(/token: (\S+)/)![1]!;
+  }
+
+  it("enrolls over HTTPS when the pinned fingerprint is the console's CA", async () => {
+    expect(consoleServer.url).toMatch(/^https:/);
+    const enroll = runAgent(["enroll", "--console", consoleServer.url, "--token", await deploymentToken(), "--ca-fingerprint", caFingerprint, "--state-dir", path.join(agentStates.path, "good")]);
+    expect(await enroll.exited, enroll.text).toBe(0);
+    expect(enroll.text).toMatch(/enrolled as r_[a-z2-7]+/);
+  });
+
+  it("refuses the console when the pinned fingerprint belongs to another CA", async () => {
+    const wrongPin = caFingerprint.replace(/^./, (c) => (c === "0" ? "1" : "0"));
+    const enroll = runAgent(["enroll", "--console", consoleServer.url, "--token", await deploymentToken(), "--ca-fingerprint", wrongPin, "--state-dir", path.join(agentStates.path, "bad")]);
+    expect(await enroll.exited).not.toBe(0);
+    expect(enroll.text).not.toMatch(/enrolled as/);
+  });
+});
