@@ -25,8 +25,7 @@ export function notFoundResponse(what: string): Response {
   return new Response(`${what} not found`, { status: 404, statusText: "Not Found" });
 }
 
-export const CASE_STATUSES = ["open", "closed"] as const;
-export type CaseStatus = (typeof CASE_STATUSES)[number];
+export type CaseStatus = "open" | "closed";
 
 export async function listCases(db: Db, organizationId: string, filter: { status?: CaseStatus; q?: string } = {}) {
   const cases = await db.case.findMany({

@@ -14,8 +14,12 @@ export const DEFAULT_TASK_LIMITS: TaskLimits = { cpuPercent: 50, memoryMb: 512, 
 export const TASK_EXPIRY_HOURS = [1, 6, 24, 72, 168] as const;
 export const DEFAULT_TASK_EXPIRY_HOURS = 24;
 
-export const OPEN_ASSIGNMENT_STATES = ["queued", "delivered", "running"] as const;
-export const TERMINAL_ASSIGNMENT_STATES = ["completed", "failed", "cancelled", "expired"] as const;
+/** Per-asset states in which the responder may still work on a task. */
+export const OPEN_ASSIGNMENT_STATES = ["queued", "delivered", "running"];
+
+export function isOpenAssignmentState(status: string): boolean {
+  return OPEN_ASSIGNMENT_STATES.includes(status);
+}
 
 const StoredArtifacts = z.array(ArtifactRequest);
 
@@ -221,7 +225,7 @@ export async function cancelTask(db: Db, user: OrgUser, taskId: string): Promise
   const { count } = await db.task.updateMany({ where: { id: taskId, organizationId: user.organizationId, cancelledAt: null }, data: { cancelledAt: now } });
   if (count === 0) return false;
   await db.taskAssignment.updateMany({
-    where: { taskId, status: { in: [...OPEN_ASSIGNMENT_STATES] } },
+    where: { taskId, status: { in: OPEN_ASSIGNMENT_STATES } },
     data: { status: "cancelled", finishedAt: now },
   });
   await audit(db, { organizationId: user.organizationId, actorType: "user", actorId: user.id, action: "task.cancel", target: taskId, detail: {} });

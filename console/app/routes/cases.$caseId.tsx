@@ -5,7 +5,7 @@ import { hasRole, requireUser } from "../lib/auth.server.ts";
 import { InputError, addCaseNote, getCase, notFoundResponse, setCaseStatus } from "../lib/cases.server.ts";
 import { CsrfInput } from "../lib/csrf-input.tsx";
 import { formatBytes, formatTime } from "../lib/evidence/format.ts";
-import { OPEN_ASSIGNMENT_STATES, cancelTask, summarizeAssignments, taskArtifacts } from "../lib/tasks.server.ts";
+import { cancelTask, isOpenAssignmentState, summarizeAssignments, taskArtifacts } from "../lib/tasks.server.ts";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.case.name ?? "Case"} · Corvid` }];
 
@@ -16,7 +16,6 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
   const { db, organizationId, csrfToken, user } = await requireUser(request);
   const found = await getCase(db, organizationId, params.caseId ?? "");
   if (!found) throw notFoundResponse("Case");
-  const openStates: readonly string[] = OPEN_ASSIGNMENT_STATES;
   return {
     csrfToken,
     canEdit: hasRole(user, "analyst"),
@@ -28,7 +27,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       createdAt: found.createdAt.toISOString(),
       createdBy: found.createdBy.email,
     },
-    live: found.tasks.some((task) => task.assignments.some((assignment) => openStates.includes(assignment.status))),
+    live: found.tasks.some((task) => task.assignments.some((assignment) => isOpenAssignmentState(assignment.status))),
     tasks: found.tasks.map((task) => ({
       id: task.id,
       createdAt: task.createdAt.toISOString(),
@@ -38,7 +37,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       profile: task.profile?.name ?? null,
       artifacts: taskArtifacts(task).map((artifact) => artifact.name),
       summary: summarizeAssignments(task.assignments),
-      open: !task.cancelledAt && task.assignments.some((assignment) => openStates.includes(assignment.status)),
+      open: !task.cancelledAt && task.assignments.some((assignment) => isOpenAssignmentState(assignment.status)),
       assignments: task.assignments.map((assignment) => ({
         id: assignment.id,
         assetId: assignment.asset.id,

@@ -218,6 +218,21 @@ export function defineTenancySuite(kind: (typeof DATABASE_KINDS)[number][0]) {
       expect(await counts()).toEqual(before);
     });
 
+    it("lets an admin create a deployment token that enrolls a responder, and revoke it", async () => {
+      const created = (await routes.deployment!.action!({ request: post("adminA", "/deployment", { intent: "create", name: "route token", maxUses: "2", tags: "lab, linux", expiresInDays: "7" }), params: {}, context: {} })) as { data: { token?: string } };
+      const token = created.data.token!;
+      expect(token).toMatch(/^cvd_dt_[a-z2-7]{52}$/);
+      const record = await env.db.deploymentToken.findFirstOrThrow({ where: { organizationId: orgA.id, name: "route token" } });
+      expect(record).toMatchObject({ maxUses: 2, tags: JSON.stringify(["lab", "linux"]), createdById: orgA.admin.id });
+      const responder = await enroll(env.ctx, token, sampleFacts("route-enrolled"));
+      expect((await env.db.asset.findUniqueOrThrow({ where: { responderId: responder.responderId } })).organizationId).toBe(orgA.id);
+      expect(await act("deployment", post("adminA", "/deployment", { intent: "create", name: "", maxUses: "" }))).toBe(400);
+      expect(await act("deployment", post("adminA", "/deployment", { intent: "create", name: "bad", maxUses: "-1" }))).toBe(400);
+      expect(await act("deployment", post("adminA", "/deployment", { intent: "revoke", tokenId: record.id }))).toBe(200);
+      expect((await env.db.deploymentToken.findUniqueOrThrow({ where: { id: record.id } })).revokedAt).not.toBeNull();
+      expect(await env.db.auditLog.count({ where: { target: record.id, action: { in: ["deployment_token.create", "deployment_token.revoke"] } } })).toBe(2);
+    });
+
     it("wires the responder API routes to the handlers with JSON errors and method checks", async () => {
       const enrollRoute = await import("../../app/routes/api.responder.v1.enroll.ts");
       const checkinRoute = await import("../../app/routes/api.responder.v1.checkin.ts");

@@ -1,10 +1,10 @@
 import { MAX_JSON_BODY_BYTES, TaskProgress, type TaskProgressResponse } from "@corvid/protocol";
+import { OPEN_ASSIGNMENT_STATES, isOpenAssignmentState } from "../tasks.server.ts";
 import { authenticateResponder } from "./authenticate.server.ts";
 import { parseJsonBody } from "./body.server.ts";
 import type { ResponderContext } from "./context.server.ts";
 import { conflict, notFound } from "./errors.server.ts";
 
-const OPEN_STATES = ["queued", "delivered", "running"];
 
 /**
  * POST /tasks/:taskId/progress: moves this responder's assignment to running, completed or failed.
@@ -21,12 +21,12 @@ export async function handleTaskProgress(ctx: ResponderContext, request: Request
   if (assignment.task.cancelledAt || assignment.status === "cancelled") throw conflict("task was cancelled");
   if (assignment.status === "expired") throw conflict("task expired");
   if (assignment.status === report.state && report.state !== "running") return { ok: true };
-  if (!OPEN_STATES.includes(assignment.status)) throw conflict(`task is already ${assignment.status}`);
+  if (!isOpenAssignmentState(assignment.status)) throw conflict(`task is already ${assignment.status}`);
 
   const now = new Date(ctx.now());
   const finished = report.state !== "running";
   const { count } = await ctx.db.taskAssignment.updateMany({
-    where: { id: assignment.id, status: { in: OPEN_STATES } },
+    where: { id: assignment.id, status: { in: OPEN_ASSIGNMENT_STATES } },
     data: {
       status: report.state,
       progress: report.state === "completed" ? 1 : report.progress,
