@@ -1,7 +1,8 @@
 import { resolve } from "node:path";
 import { parseSigmaRules, SigmaEngine, SigmaEvent, type SigmaRule } from "../src/index.ts";
 
-export const corpora = resolve(import.meta.dirname, "../../../../shared/corpora");
+const repoRoot = resolve(import.meta.dirname, "../../..");
+export const corpora = resolve(repoRoot, "../shared/corpora");
 
 /** Parses YAML that must hold valid rules; fails the test with the loader's reasons otherwise. */
 export function rulesFrom(yaml: string, placeholders?: Record<string, string[]>): SigmaRule[] {
