@@ -11,6 +11,9 @@ export const EnrollmentSettings = z.object({
 });
 export type EnrollmentSettings = z.infer<typeof EnrollmentSettings>;
 
+/** Message the options page sends after saving manual settings: enroll and check in now. */
+export const ENROLL_NOW_MESSAGE = "corvid:enroll-now";
+
 /** storage.local key of the settings entered by hand on the options page. */
 export const MANUAL_SETTINGS_KEY = "corvid.manualSettings";
 
