@@ -406,10 +406,20 @@ function keywordPredicate(raw: unknown, modifiers: Modifiers, options: CompileOp
 
 export interface CompiledIdentifier {
   test: EventPredicate;
+  /** Rough evaluation cost, so AND/OR test cheap parts first (they have no side effects, order is free). */
+  cost: number;
   /** At least one of these holds whenever the identifier matches (see prefilter.ts). */
   atoms: AtomSet;
   /** For the index: the values the EventID field must equal for this identifier to match, if it constrains it. */
   eventIds?: ReadonlySet<string>;
+}
+
+const KEYWORD_COST = 20;
+const REGEX_COST = 10;
+
+/** Orders parts cheapest first. */
+function byCost<T extends { cost: number }>(parts: T[]): T[] {
+  return [...parts].sort((a, b) => a.cost - b.cost);
 }
 
 function combineAll(predicates: EventPredicate[]): EventPredicate {
@@ -449,7 +459,8 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
   }
   const atoms = modifiers.neq ? undefined : modifiers.all ? atomsOfAll(compiled.map((c) => c.atoms)) : atomsOfAny(compiled.map((c) => c.atoms));
   const plainEquality = modifierNames.length === 0 && values.every((v) => typeof v === "number" || (typeof v === "string" && !/[*?]/.test(v)));
-  return field === "eventid" && plainEquality ? { test, atoms, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test, atoms };
+  const cost = values.length * (field === "" ? KEYWORD_COST : modifiers.special === "re" ? REGEX_COST : plainEquality ? 1 : 2);
+  return field === "eventid" && plainEquality ? { test, atoms, cost, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test, atoms, cost };
 }
 
 function intersect(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> | undefined {
@@ -469,7 +480,12 @@ function union(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> |
 function compileMap(map: Record<string, unknown>, options: CompileOptions, path: (string | number)[]): CompiledIdentifier {
   const entries = Object.entries(map).map(([key, value]) => compileEntry(key, value, options, [...path, key]));
   if (entries.length === 0) throw new SigmaCompileError(path, "is an empty map");
-  return { test: combineAll(entries.map((e) => e.test)), atoms: atomsOfAll(entries.map((e) => e.atoms)), eventIds: intersect(entries.map((e) => e.eventIds)) };
+  return {
+    test: combineAll(byCost(entries).map((e) => e.test)),
+    atoms: atomsOfAll(entries.map((e) => e.atoms)),
+    cost: entries.reduce((sum, e) => sum + e.cost, 0),
+    eventIds: intersect(entries.map((e) => e.eventIds)),
+  };
 }
 
 export function compileSearchIdentifier(definition: unknown, options: CompileOptions, path: (string | number)[]): CompiledIdentifier {
@@ -478,8 +494,9 @@ export function compileSearchIdentifier(definition: unknown, options: CompileOpt
     if (definition.every((item) => typeof item === "object" && item !== null && !Array.isArray(item))) {
       const alternatives = definition.map((item, index) => compileMap(item as Record<string, unknown>, options, [...path, index]));
       return {
-        test: combineAny(alternatives.map((a) => a.test)),
+        test: combineAny(byCost(alternatives).map((a) => a.test)),
         atoms: atomsOfAny(alternatives.map((a) => a.atoms)),
+        cost: alternatives.reduce((sum, a) => sum + a.cost, 0),
         eventIds: union(alternatives.map((a) => a.eventIds)),
       };
     }
@@ -505,18 +522,25 @@ export interface CompiledDetection {
   atoms: AtomSet;
 }
 
-function compileCondition(node: ConditionNode, identifiers: ReadonlyMap<string, CompiledIdentifier>): EventPredicate {
+interface CompiledNode {
+  test: EventPredicate;
+  cost: number;
+}
+
+function compileCondition(node: ConditionNode, identifiers: ReadonlyMap<string, CompiledIdentifier>): CompiledNode {
   switch (node.kind) {
     case "and":
-      return combineAll(node.children.map((c) => compileCondition(c, identifiers)));
-    case "or":
-      return combineAny(node.children.map((c) => compileCondition(c, identifiers)));
+    case "or": {
+      const children = byCost(node.children.map((c) => compileCondition(c, identifiers)));
+      const tests = children.map((c) => c.test);
+      return { test: node.kind === "and" ? combineAll(tests) : combineAny(tests), cost: children.reduce((sum, c) => sum + c.cost, 0) };
+    }
     case "not": {
       const child = compileCondition(node.child, identifiers);
-      return (event) => !child(event);
+      return { test: (event) => !child.test(event), cost: child.cost };
     }
     case "ref":
-      return identifiers.get(node.name)!.test;
+      return identifiers.get(node.name)!;
     case "of":
       throw new Error("conditions are resolved before compilation");
   }
@@ -579,7 +603,7 @@ export function compileDetection(
   const root: ConditionNode = trees.length === 1 ? trees[0]! : { kind: "or", children: trees };
   const positives = [...positiveReferences(root, new Set())];
   return {
-    test: compileCondition(root, identifiers),
+    test: compileCondition(root, identifiers).test,
     matchedIdentifiers: (event) => positives.filter((name) => identifiers.get(name)!.test(event)),
     eventIds: requiredEventIds(root, identifiers),
     atoms: requiredAtoms(root, identifiers),
