@@ -86,6 +86,20 @@ describe.each(DATABASE_KINDS)("responder protocol on %s", (_kind, createDatabase
       expect((await env.db.deploymentToken.findMany({ orderBy: { id: "asc" } })).map((token) => token.uses)).toEqual(usesBefore);
     });
 
+    it("counts token uses atomically when enrollments race", async () => {
+      const limited = await issueToken(env.db, org, { maxUses: 3 });
+      const unlimited = await issueToken(env.db, org);
+      const race = async (token: string, count: number) => {
+        const responders = await Promise.all(Array.from({ length: count }, () => TestResponder.create()));
+        const responses = await Promise.all(responders.map((responder) => call(() => handleEnroll(env.ctx, responder.enrollRequest(token)))));
+        return responses.map((response) => response.status).sort();
+      };
+      expect(await race(limited, 8)).toEqual([200, 200, 200, 401, 401, 401, 401, 401]);
+      expect(await race(unlimited, 12)).toEqual(Array(12).fill(200));
+      const uses = (await env.db.deploymentToken.findMany({ where: { organizationId: org.id }, orderBy: { createdAt: "desc" }, take: 2 })).map((token) => token.uses);
+      expect(uses.sort((a, b) => a - b)).toEqual([3, 12]);
+    });
+
     it("rejects a malformed enrollment with 400 and the zod issues", async () => {
       const token = await issueToken(env.db, org);
       const request = new Request("http://console.test" + responderPaths.enroll, {

@@ -1,6 +1,5 @@
 import { DEPLOYMENT_TOKEN_PREFIX, generateDeploymentToken, hashDeploymentToken } from "@corvid/protocol";
 import type { Db } from "../db.server.ts";
-import type { Prisma } from "../generated/sqlite/client.ts";
 import { audit } from "./audit.server.ts";
 
 /** Who performs an administrative action: a signed-in user, or the CLI (`system`). */
@@ -89,22 +88,32 @@ export class DeploymentTokenRejected extends Error {
   }
 }
 
+/** The active token record for a presented token, or a DeploymentTokenRejected saying why not. */
+export async function findUsableDeploymentToken(db: Db, token: string, now = new Date()) {
+  const record = await db.deploymentToken.findUnique({ where: { tokenHash: await hashDeploymentToken(token) } });
+  if (!record) throw new DeploymentTokenRejected("unknown");
+  const state = deploymentTokenState(record, now);
+  if (state !== "active") throw new DeploymentTokenRejected(state);
+  return record;
+}
+
 /**
- * Counts one use of a token, atomically: two enrollments racing for the last use cannot both win
- * (the update only matches while `uses` still has the value that was checked).
+ * Counts one use, atomically: the UPDATE only matches while the token is unrevoked, unexpired and below
+ * its limit, so two enrollments racing for the last use cannot both win, and unlimited tokens never conflict.
  */
-export async function consumeDeploymentToken(db: Prisma.TransactionClient, token: string, now = new Date()) {
-  const tokenHash = await hashDeploymentToken(token);
-  for (let attempt = 0; attempt < 5; attempt++) {
-    const record = await db.deploymentToken.findUnique({ where: { tokenHash } });
-    if (!record) throw new DeploymentTokenRejected("unknown");
-    const state = deploymentTokenState(record, now);
-    if (state !== "active") throw new DeploymentTokenRejected(state);
-    const { count } = await db.deploymentToken.updateMany({
-      where: { id: record.id, uses: record.uses, revokedAt: null },
-      data: { uses: { increment: 1 } },
-    });
-    if (count === 1) return { ...record, uses: record.uses + 1 };
+export async function consumeDeploymentToken(db: Db, record: { id: string; maxUses: number | null }, now = new Date()): Promise<void> {
+  const { count } = await db.deploymentToken.updateMany({
+    where: {
+      id: record.id,
+      revokedAt: null,
+      OR: [{ expiresAt: null }, { expiresAt: { gt: now } }],
+      ...(record.maxUses !== null ? { uses: { lt: record.maxUses } } : {}),
+    },
+    data: { uses: { increment: 1 } },
+  });
+  if (count === 0) {
+    const current = await db.deploymentToken.findUniqueOrThrow({ where: { id: record.id } });
+    const state = deploymentTokenState(current, now);
+    throw new DeploymentTokenRejected(state === "active" ? "used up" : state);
   }
-  throw new DeploymentTokenRejected("used up");
 }
