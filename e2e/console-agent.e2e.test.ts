@@ -2,8 +2,7 @@
 import { hostname } from "node:os";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { base32Decode, totp } from "../console/app/lib/totp.server.ts";
-import { CHROMIUM_ARGS, findChromium } from "./chromium.ts";
+import { CHROMIUM_ARGS, authenticatorCode, findChromium } from "@corvid/testing";
 import { type RunningProcess, type StartedConsole, eventually, runAgent, within, sha256OfFile, startConsole, temporaryDirectory } from "./harness.ts";
 import { ChunkHoldingProxy } from "./proxy.ts";
 
@@ -21,7 +20,7 @@ describe("console and Linux agent, end to end in Chromium", () => {
   let browser: Browser;
   let page: Page;
   let agent: RunningProcess | undefined;
-  let totpSecret: Uint8Array;
+  let totpSecret: string;
   let caseUrl: string;
   const host = hostname();
 
@@ -44,7 +43,7 @@ describe("console and Linux agent, end to end in Chromium", () => {
   });
 
   /** A code for the 30 s step after the current one: accepted (±1 step) and never the code just used. */
-  const nextTotpCode = () => totp(totpSecret, Math.floor(Date.now() / 1000) + 30);
+  const nextTotpCode = () => authenticatorCode(totpSecret, Math.floor(Date.now() / 1000) + 30);
 
   async function openEvidence(artifact: string): Promise<void> {
     await page.goto(caseUrl);
@@ -78,9 +77,9 @@ describe("console and Linux agent, end to end in Chromium", () => {
 
   it("turns on TOTP two-factor authentication and logs in again with password and code", async () => {
     await page.goto("/account/2fa");
-    totpSecret = base32Decode((await page.getByTestId("totp-secret").textContent())!.trim());
+    totpSecret = (await page.getByTestId("totp-secret").textContent())!.trim();
     const enable = page.locator("form", { has: page.locator('input[name="intent"][value="enable"]') });
-    await enable.locator('input[name="code"]').fill(totp(totpSecret, Math.floor(Date.now() / 1000)));
+    await enable.locator('input[name="code"]').fill(authenticatorCode(totpSecret, Math.floor(Date.now() / 1000)));
     await enable.getByRole("button", { name: "Turn on two-factor authentication" }).click();
     await page.waitForURL((url) => url.pathname !== "/account/2fa");
     await page.goto("/account/2fa");

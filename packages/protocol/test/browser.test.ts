@@ -3,7 +3,7 @@ import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_ARGS, findChromium } from "../../../e2e/chromium.ts";
+import { CHROMIUM_ARGS, findChromium } from "@corvid/testing";
 import {
   InMemoryNonceStore,
   type SignedHeaders,

@@ -1,0 +1,2 @@
+export { CHROMIUM_ARGS, findChromium } from "./chromium.ts";
+export { authenticatorCode } from "./authenticator.ts";
