@@ -520,6 +520,8 @@ export interface CompiledDetection {
   eventIds?: ReadonlySet<string>;
   /** Literal tests of which one holds whenever the detection matches, used to pre-select rules. */
   atoms: AtomSet;
+  /** Rough cost of one evaluation (values to test, regexes and keyword searches weigh more). */
+  cost: number;
 }
 
 interface CompiledNode {
@@ -602,8 +604,10 @@ export function compileDetection(
   );
   const root: ConditionNode = trees.length === 1 ? trees[0]! : { kind: "or", children: trees };
   const positives = [...positiveReferences(root, new Set())];
+  const compiled = compileCondition(root, identifiers);
   return {
-    test: compileCondition(root, identifiers).test,
+    test: compiled.test,
+    cost: compiled.cost,
     matchedIdentifiers: (event) => positives.filter((name) => identifiers.get(name)!.test(event)),
     eventIds: requiredEventIds(root, identifiers),
     atoms: requiredAtoms(root, identifiers),

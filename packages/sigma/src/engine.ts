@@ -44,7 +44,7 @@ interface Bucket {
   anyEventId: IndexedRule[];
 }
 
-const SMALL_RULE_LIST = 8;
+const DIRECT_TEST_COST = 24;
 
 function logSourceKey(product: string | undefined, service: string | undefined, category: string | undefined): string {
   return `${product ?? ""}|${service ?? ""}|${category ?? ""}`;
@@ -91,7 +91,8 @@ export class SigmaEngine {
   private readonly buckets = new Map<string, Bucket>();
   private readonly correlationsFedByCorrelation = new Map<CorrelationRule, { tracker: CorrelationTracker; rule: CorrelationRule; ruleIndex: number }[]>();
   private readonly keyCache = new Map<string, Bucket[]>();
-  private readonly prefilters = new WeakMap<IndexedRule[], Prefilter<IndexedRule>>();
+  /** Per candidate list: its prefilter, or null when testing the rules directly is cheaper. */
+  private readonly prefilters = new WeakMap<IndexedRule[], Prefilter<IndexedRule> | null>();
   private lastTimestamp = 0;
   readonly detectionRules: readonly DetectionRule[];
   readonly correlationRules: readonly CorrelationRule[];
@@ -169,14 +170,14 @@ export class SigmaEngine {
   }
 
   private candidates(rules: IndexedRule[], event: SigmaEvent): IndexedRule[] {
-    // Scanning fields costs more than testing a handful of rules directly.
-    if (rules.length <= SMALL_RULE_LIST) return rules;
     let prefilter = this.prefilters.get(rules);
-    if (!prefilter) {
-      prefilter = new Prefilter(rules, (indexed) => indexed.rule.detection.atoms);
+    if (prefilter === undefined) {
+      // Scanning fields costs more than directly testing a few cheap rules.
+      const cost = rules.reduce((sum, indexed) => sum + indexed.rule.detection.cost, 0);
+      prefilter = cost <= DIRECT_TEST_COST ? null : new Prefilter(rules, (indexed) => indexed.rule.detection.atoms);
       this.prefilters.set(rules, prefilter);
     }
-    return prefilter.candidates(event);
+    return prefilter === null ? rules : prefilter.candidates(event);
   }
 
   /** The detection rules (after filters) that match one event, without touching correlation state. */
