@@ -69,6 +69,14 @@ describe.each(DATABASE_KINDS)("assets on %s", (_kind, createDatabase) => {
     expect(parseAssetListQuery(new URLSearchParams("sort=passwordHash&status=bogus"))).toMatchObject({ sort: undefined, status: undefined });
   });
 
+  it("pages the list", async () => {
+    const second = await listAssets(env.db, org.id, { ...parseAssetListQuery(new URLSearchParams("page=2")), pageSize: 2 });
+    expect(second).toMatchObject({ total: 3, page: 2, pageCount: 2 });
+    expect(second.assets.map((asset) => asset.hostname)).toEqual(["web-01"]);
+    const beyond = await listAssets(env.db, org.id, { ...parseAssetListQuery(new URLSearchParams("page=99")), pageSize: 2 });
+    expect(beyond.page).toBe(2);
+  });
+
   it("shows an asset only inside its organization", async () => {
     expect(await getAsset(env.db, org.id, ids.web!)).toMatchObject({ hostname: "web-01", online: true, facts: { hostname: "web-01" } });
     expect(await getAsset(env.db, org.id, ids.foreign!)).toBeNull();

@@ -69,7 +69,12 @@ export interface AssetListQuery {
   tag?: string;
   sort?: AssetSort;
   dir?: "asc" | "desc";
+  /** 1-based */
+  page?: number;
+  pageSize?: number;
 }
+
+export const ASSET_PAGE_SIZE = 100;
 
 export function parseAssetListQuery(params: URLSearchParams): AssetListQuery {
   const sort = params.get("sort");
@@ -81,6 +86,7 @@ export function parseAssetListQuery(params: URLSearchParams): AssetListQuery {
     tag: params.get("tag")?.trim() || undefined,
     sort: (ASSET_SORTS as readonly string[]).includes(sort ?? "") ? (sort as AssetSort) : undefined,
     dir: params.get("dir") === "asc" ? "asc" : params.get("dir") === "desc" ? "desc" : undefined,
+    page: Math.max(1, Math.floor(Number(params.get("page")) || 1)),
   };
 }
 
@@ -100,10 +106,15 @@ export async function listAssets(db: Db, organizationId: string, query: AssetLis
     }));
   }
   const sort = query.sort ?? "hostname";
+  const pageSize = query.pageSize ?? ASSET_PAGE_SIZE;
+  const total = await db.asset.count({ where });
+  const pageCount = Math.max(1, Math.ceil(total / pageSize));
+  const page = Math.min(query.page ?? 1, pageCount);
   const assets = await db.asset.findMany({
     where,
     orderBy: [{ [sort]: query.dir ?? (sort === "lastSeenAt" || sort === "enrolledAt" ? "desc" : "asc") }, { id: "asc" }],
-    take: 1000,
+    skip: (page - 1) * pageSize,
+    take: pageSize,
   });
   const platforms = await db.asset.findMany({ where: { organizationId }, distinct: ["platform"], select: { platform: true } });
   return {
@@ -115,6 +126,9 @@ export async function listAssets(db: Db, organizationId: string, query: AssetLis
     })),
     platforms: platforms.map((row) => row.platform).sort(),
     assetCount,
+    total,
+    page,
+    pageCount,
   };
 }
 

@@ -9,9 +9,12 @@ export const meta: MetaFunction = () => [{ title: "Assets · Corvid" }];
 export async function loader({ request }: LoaderFunctionArgs) {
   const { db, organizationId } = await requireUser(request);
   const query = parseAssetListQuery(new URL(request.url).searchParams);
-  const { assets, platforms, assetCount } = await listAssets(db, organizationId, query);
+  const { assets, platforms, assetCount, total, page, pageCount } = await listAssets(db, organizationId, query);
   return {
     query,
+    total,
+    page,
+    pageCount,
     platforms,
     assetCount,
     now: Date.now(),
@@ -48,7 +51,7 @@ function SortHeader({ column }: { column: AssetSort }) {
   const next = active && dir === "asc" ? "desc" : "asc";
   return (
     <th aria-sort={active ? (dir === "asc" ? "ascending" : "descending") : undefined}>
-      <Link to={withParams(params, { sort: column, dir: next })}>
+      <Link to={withParams(params, { sort: column, dir: next, page: undefined })}>
         {SORT_LABELS[column]} {active ? (dir === "asc" ? "▲" : "▼") : ""}
       </Link>
     </th>
@@ -56,7 +59,8 @@ function SortHeader({ column }: { column: AssetSort }) {
 }
 
 export default function AssetsPage() {
-  const { assets, platforms, query, assetCount, now } = useLoaderData<typeof loader>();
+  const { assets, platforms, query, assetCount, now, total, page, pageCount } = useLoaderData<typeof loader>();
+  const [params] = useSearchParams();
   return (
     <section>
       <h1>Assets</h1>
@@ -133,6 +137,13 @@ export default function AssetsPage() {
           ))}
         </tbody>
       </table>
+      <nav className="pager" aria-label="Pages">
+        {page > 1 ? <Link to={withParams(params, { page: page - 1 })}>← Previous</Link> : <span className="muted">← Previous</span>}
+        <span data-testid="asset-page-info">
+          page {page} of {pageCount} ({total} matching)
+        </span>
+        {page < pageCount ? <Link to={withParams(params, { page: page + 1 })}>Next →</Link> : <span className="muted">Next →</span>}
+      </nav>
     </section>
   );
 }

@@ -10,16 +10,23 @@ import { DEFAULT_TASK_EXPIRY_HOURS, TASK_EXPIRY_HOURS, createAcquisitionTask, li
 
 export const meta: MetaFunction = () => [{ title: "New acquisition · Corvid" }];
 
+/** Beyond this many assets a checkbox list stops being usable: target by tag instead. */
+const PICKABLE_ASSETS = 500;
+
 export async function loader({ request, params }: LoaderFunctionArgs) {
   const { db, organizationId, csrfToken } = await requireUser(request, { role: "analyst" });
   const targetCase = await db.case.findFirst({ where: { id: params.caseId ?? "", organizationId }, select: { id: true, name: true, status: true } });
   if (!targetCase) throw notFoundResponse("Case");
   const catalogue = await getArtifactCatalogue();
-  const [profiles, { assets }] = await Promise.all([listProfiles(db, organizationId, catalogue), listAssets(db, organizationId)]);
+  const [profiles, { assets, total }] = await Promise.all([
+    listProfiles(db, organizationId, catalogue),
+    listAssets(db, organizationId, { pageSize: PICKABLE_ASSETS }),
+  ]);
   return {
     csrfToken,
     case: targetCase,
     expiryHours: TASK_EXPIRY_HOURS,
+    moreAssets: total > PICKABLE_ASSETS,
     defaultExpiryHours: DEFAULT_TASK_EXPIRY_HOURS,
     profiles: profiles.map((profile) => ({ id: profile.id, name: profile.name, artifacts: profile.artifacts, builtIn: profile.builtIn })),
     artifacts: catalogue.artifacts.map((artifact) => ({ name: artifact.name, description: artifact.description, platforms: artifact.platforms })),
@@ -43,7 +50,7 @@ export async function action({ request, params }: ActionFunctionArgs) {
 }
 
 export default function NewAcquisitionPage() {
-  const { case: targetCase, profiles, artifacts, assets, csrfToken, expiryHours, defaultExpiryHours } = useLoaderData<typeof loader>();
+  const { case: targetCase, profiles, artifacts, assets, csrfToken, expiryHours, defaultExpiryHours, moreAssets } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const [targetKind, setTargetKind] = useState<"assets" | "tags">("assets");
   const [profileId, setProfileId] = useState(profiles[0]?.id ?? "");
@@ -96,6 +103,7 @@ export default function NewAcquisitionPage() {
           {targetKind === "assets" ? (
             <div data-testid="target-assets">
               {assets.length === 0 ? <p className="muted">No enrolled assets.</p> : null}
+              {moreAssets ? <p className="muted">Only the first assets are listed: target larger fleets by tag.</p> : null}
               {assets.map((asset) => (
                 <label key={asset.id} className="check">
                   <input type="checkbox" name="assetId" value={asset.id} aria-label={asset.hostname} /> {asset.hostname}{" "}
