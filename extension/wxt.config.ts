@@ -4,7 +4,8 @@ import { defineConfig } from "wxt";
 
 // The public key behind a stable extension ID (policy files and force-install lists name the ID).
 // `npm run build:extension` creates keys/ on first use; plain builds without it get a random dev ID.
-const publicKeyFile = "keys/public-key.b64";
+// The Chromium test builds into its own folder with a throwaway key (CORVID_EXTENSION_KEY_FILE, CORVID_EXTENSION_OUT_DIR).
+const publicKeyFile = process.env.CORVID_EXTENSION_KEY_FILE ?? "keys/public-key.b64";
 const manifestKey = existsSync(publicKeyFile) ? readFileSync(publicKeyFile, "utf8").trim() : undefined;
 
 /**
@@ -24,6 +25,7 @@ const stripSqliteWorker1: Plugin = {
 
 export default defineConfig({
   srcDir: "src",
+  ...(process.env.CORVID_EXTENSION_OUT_DIR ? { outDir: process.env.CORVID_EXTENSION_OUT_DIR } : {}),
   // Explicit imports keep tsc and Vitest independent of the generated .wxt/ folder (fresh checkouts, CI).
   imports: false,
   manifestVersion: 3,
