@@ -75,7 +75,7 @@ export interface AuthenticatedRequest {
 }
 
 /**
- * Reads the (size-limited) body and checks the request signature against the enrolled key.
+ * Finds the enrolled responder, reads the (size-limited) body and checks the signature against the enrolled key.
  * Unknown or revoked responders get 410 "reenroll"; everything else that fails gets 401.
  * Nothing is written before this succeeds except the nonce of a correctly signed request.
  */
@@ -84,12 +84,13 @@ export async function authenticateResponder(
   request: Request,
   maxBodyBytes: number,
 ): Promise<AuthenticatedRequest> {
-  const body = await readBodyLimited(request, maxBodyBytes);
   const responderId = request.headers.get(HEADER_RESPONDER);
   if (!responderId) throw unauthorized(FAILURE_MESSAGES["missing-header"]);
   const asset = await ctx.db.asset.findUnique({ where: { responderId } });
   if (!asset) throw reenroll("unknown responder: enroll again");
   if (asset.revokedAt) throw reenroll("this responder was revoked: enroll again");
+  // Only requests naming an enrolled responder get their (bounded) body read and verified.
+  const body = await readBodyLimited(request, maxBodyBytes);
   const url = new URL(request.url);
   const result = await verifyRequest({
     method: request.method,
