@@ -2,7 +2,7 @@ import { parseCondition, resolveCondition, type ConditionNode } from "./conditio
 import { SigmaCompileError } from "./errors.ts";
 import type { FieldText, SigmaEvent } from "./event.ts";
 import { compileCidr } from "./ip.ts";
-import { ANY_FIELD, atomsOfAll, atomsOfAny, type Atom, type AtomSet } from "./prefilter.ts";
+import { ANY_FIELD, atomsOfAll, atomsOfAny, LiteralSetMatcher, type Atom, type AtomSet } from "./prefilter.ts";
 import {
   compilePattern,
   literalPattern,
@@ -438,6 +438,46 @@ function combineAny(predicates: EventPredicate[]): EventPredicate {
   };
 }
 
+/** Value lists at least this long are matched in one pass when every value is a plain literal test. */
+const LITERAL_SET_MINIMUM = 8;
+
+/** A one-pass matcher for a long list of values that are all equals/startswith/endswith/contains of a literal. */
+function exactLiteralSet(field: string, values: unknown[], modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): EventPredicate | undefined {
+  if (values.length < LITERAL_SET_MINIMUM || modifiers.special || modifiers.comparison || modifiers.timePart) return undefined;
+  const atoms: Atom[] = [];
+  for (const raw of values) {
+    if (raw === null || typeof raw === "object") return undefined;
+    for (const pattern of applyTransforms(raw, modifiers, options, path)) {
+      const atom = exactAtom(field, modifiers.position ? withPosition(pattern, modifiers.position) : pattern);
+      if (atom === undefined) return undefined;
+      atoms.push(atom);
+    }
+  }
+  const matcher = new LiteralSetMatcher(atoms);
+  return (event) => anyText(event.lowerText(field), (text) => matcher.test(text));
+}
+
+/** The atom that decides a pattern exactly (literal, literal*, *literal, *literal*), if it has one of those shapes. */
+function exactAtom(field: string, pattern: Pattern): Atom | undefined {
+  const kinds = pattern.map((t) => t.kind).join(",");
+  const literal = pattern.find((t) => t.kind === "literal");
+  const text = literal?.kind === "literal" ? literal.text.toLowerCase() : "";
+  switch (kinds) {
+    case "":
+      return { field, literal: "", kind: "equals" };
+    case "literal":
+      return { field, literal: text, kind: "equals" };
+    case "literal,anyString":
+      return { field, literal: text, kind: "startswith" };
+    case "anyString,literal":
+      return { field, literal: text, kind: "endswith" };
+    case "anyString,literal,anyString":
+      return { field, literal: text, kind: "contains" };
+    default:
+      return undefined;
+  }
+}
+
 /** Compiles `Field|mod1|mod2: value(s)`; an empty field name is a keyword search. */
 function compileEntry(key: string, value: unknown, options: CompileOptions, path: (string | number)[]): CompiledIdentifier {
   const [fieldName = "", ...modifierNames] = key.split("|");
@@ -452,7 +492,8 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
       : compileValue(field, raw, modifiers, options, path),
   );
   const predicates = compiled.map((c) => c.test);
-  let test = modifiers.all ? combineAll(predicates) : combineAny(predicates);
+  const literalSet = modifiers.all || modifiers.cased || field === "" ? undefined : exactLiteralSet(field, values, modifiers, options, path);
+  let test = literalSet ?? (modifiers.all ? combineAll(predicates) : combineAny(predicates));
   if (modifiers.neq) {
     const positive = test;
     test = (event) => !positive(event);

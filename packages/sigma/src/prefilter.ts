@@ -102,8 +102,8 @@ class AhoCorasick {
     this.table = table;
   }
 
-  /** Calls `found(literalId, endIndex)` for every occurrence of every literal in `text`. */
-  scan(text: string, found: (id: number, end: number) => void): void {
+  /** Calls `found(literalId, endIndex)` for every occurrence of every literal in `text`; `found` returning true stops the scan. */
+  scan(text: string, found: (id: number, end: number) => boolean | void): boolean {
     const table = this.table;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
@@ -120,8 +120,46 @@ class AhoCorasick {
         state = next ?? 0;
       }
       const outputs = this.outputs[state]!;
-      for (let k = 0; k < outputs.length; k++) found(outputs[k]!, i + 1);
+      for (let k = 0; k < outputs.length; k++) if (found(outputs[k]!, i + 1) === true) return true;
     }
+    return false;
+  }
+}
+
+/**
+ * Decides "the text equals / starts with / ends with / contains one of these literals" in one pass,
+ * for long value lists (hundreds of cmdlet names, base64 variants) that would otherwise be tested one by one.
+ */
+export class LiteralSetMatcher {
+  private readonly equals = new Set<string>();
+  private readonly literals: { length: number; kind: Atom["kind"] }[][] = [];
+  private readonly automaton: AhoCorasick | undefined;
+
+  constructor(atoms: readonly Atom[]) {
+    const ids = new Map<string, number>();
+    for (const atom of atoms) {
+      if (atom.kind === "equals") {
+        this.equals.add(atom.literal);
+        continue;
+      }
+      let id = ids.get(atom.literal);
+      if (id === undefined) {
+        id = this.literals.length;
+        ids.set(atom.literal, id);
+        this.literals.push([]);
+      }
+      this.literals[id]!.push({ length: atom.literal.length, kind: atom.kind });
+    }
+    this.automaton = this.literals.length > 0 ? new AhoCorasick([...ids.keys()]) : undefined;
+  }
+
+  /** `text` must be lower-cased like the literals. */
+  test(text: string): boolean {
+    if (this.equals.has(text)) return true;
+    if (!this.automaton) return false;
+    return this.automaton.scan(text, (id, end) =>
+      this.literals[id]!.some((l) => l.kind === "contains" || (l.kind === "startswith" ? end === l.length : end === text.length)),
+    );
   }
 }
 

@@ -33,6 +33,21 @@ describe("plain values and wildcards", () => {
     expect(matches(sel("    Enabled: true"), { Enabled: true })).toBe(true);
     expect(matches(sel("    Enabled: true"), { Enabled: false })).toBe(false);
   });
+  it("matches long value lists in one pass with the same results as value by value", () => {
+    const names = Array.from({ length: 12 }, (_, i) => `Cmdlet${i}`);
+    const list = (modifier: string) => sel(`    CommandLine${modifier}:\n${names.map((n) => `      - '${n}'`).join("\n")}`);
+    expect(matches(list("|contains"), { CommandLine: "powershell -c cmdlet7 -x" })).toBe(true);
+    expect(matches(list("|contains"), { CommandLine: "powershell -c cmdlet -x" })).toBe(false);
+    expect(matches(list("|startswith"), { CommandLine: "CMDLET11 more" })).toBe(true);
+    expect(matches(list("|startswith"), { CommandLine: "x Cmdlet11" })).toBe(false);
+    expect(matches(list("|endswith"), { CommandLine: "run Cmdlet3" })).toBe(true);
+    expect(matches(list("|endswith"), { CommandLine: "Cmdlet3 run" })).toBe(false);
+    expect(matches(list(""), { CommandLine: "cmdlet5" })).toBe(true);
+    expect(matches(list(""), { CommandLine: "cmdlet5 " })).toBe(false);
+    expect(matches(list("|contains|all"), { CommandLine: "cmdlet1" })).toBe(false);
+    expect(matches(list("|contains|all"), { CommandLine: names.join(" ") })).toBe(true);
+    expect(matches(list("|neq"), { CommandLine: "cmdlet5" })).toBe(false);
+  });
   it("matches any element of a multi-valued field", () => {
     expect(matches(sel("    Tags|contains: evil"), { Tags: ["good", "very evil"] })).toBe(true);
   });
