@@ -102,12 +102,12 @@ describe("extension in Chromium with managed policy", () => {
     expect(fakeConsole.checkins[0]?.facts).toMatchObject({ platform: "browser", tags: ["e2e"], browser: { extensionId, profileEmail: "analyst@example.test" } });
   }, 120_000);
 
-  it("collects visited URLs, the download, cookies metadata and the extension list for a task", async () => {
+  it("collects visited URLs, the download, cookies metadata and the extension list for a task, and triages them with Sigma", async () => {
     const page = await context.newPage();
     for (const n of [1, 2, 3]) await page.goto(`${site.origin}/page/${n}`);
     const [download] = await Promise.all([page.waitForEvent("download"), page.click("#dl")]);
     await download.path();
-    fakeConsole.queued.push(task("t1", ["Browser.History", "Browser.Downloads", "Browser.Extensions", "Browser.Cookies", "Browser.Tabs", "Browser.Device"]));
+    fakeConsole.queued.push(task("t1", ["Browser.History", "Browser.Downloads", "Browser.Extensions", "Browser.Cookies", "Browser.Tabs", "Browser.Device", "Browser.Triage"]));
     await worker.evaluate(() => (globalThis as unknown as { corvid: { tick(): Promise<unknown> } }).corvid.tick());
     const final = await until("task t1 to finish", () => fakeConsole.progress.find((entry) => entry.taskId === "t1" && entry.body.state !== "running"));
     expect(final.body).toMatchObject({ state: "completed" });
@@ -121,6 +121,8 @@ describe("extension in Chromium with managed policy", () => {
     expect(cookies.every((row) => row.http_only === true && row.value === null)).toBe(true);
     expect(fakeConsole.table("Browser.Tabs.jsonl").map((row) => row.url)).toContain(`${site.origin}/page/3`);
     expect(fakeConsole.table("Browser.Device.jsonl")[0]).toMatchObject({ os: "Linux", browser_version: expect.stringMatching(/^\d+\./) });
+    // The shell script came from a site first visited minutes ago: the shipped Sigma rule fires on the device.
+    expect(fakeConsole.table("Browser.Triage.jsonl")).toContainEqual(expect.objectContaining({ title: "Executable or script downloaded from a domain first visited that day", subject: `${site.origin}/tool.sh` }));
     await page.close();
   }, 120_000);
 

@@ -150,7 +150,7 @@ describe("browser collectors", () => {
 
   it("catalog: the repository's browser YAML validates, every source kind has a collector, parameters are checked", async () => {
     const catalog = new ArtifactCatalog();
-    expect(catalog.names).toEqual(["Browser.Cookies", "Browser.Device", "Browser.Downloads", "Browser.Extensions", "Browser.History", "Browser.Tabs", "Browser.TopSites"]);
+    expect(catalog.names).toEqual(["Browser.Cookies", "Browser.Device", "Browser.Downloads", "Browser.Extensions", "Browser.History", "Browser.Tabs", "Browser.TopSites", "Browser.Triage"]);
     historyStubs();
     const rows: Row[] = [];
     const definition = await catalog.collect("Browser.History", { days: 7 }, fakeBrowser as unknown as BrowserApis, noValues, async (batch) => void rows.push(...batch));

@@ -6,6 +6,7 @@ import { collectDownloads, type DownloadsApi } from "./downloads.ts";
 import { collectExtensions, type ManagementApi } from "./extensions.ts";
 import { collectHistory, type HistoryApi } from "./history.ts";
 import { collectTabs, collectTopSites, type TabsApi, type TopSitesApi } from "./tabs.ts";
+import { browserEvents, loadRules, runTriage, shippedRules } from "../triage/triage.ts";
 import type { CollectContext, Row } from "./types.ts";
 
 /** The repository's browser artifact definitions, bundled at build time (the same YAML the console lists). */
@@ -33,7 +34,22 @@ const RUNNERS: Record<string, Runner> = {
   "browser.tabs": emitAll((api) => collectTabs(api)),
   "browser.top_sites": emitAll((api) => collectTopSites(api)),
   "browser.device": emitAll(async (api) => [await collectDevice(api, await readUserAgent())]),
+  "browser.triage": emitAll(triage),
 };
+
+async function triage(api: BrowserApis, context: CollectContext): Promise<Row[]> {
+  const supplied = (context.parameters.rules as string[] | undefined) ?? [];
+  const rules = supplied.length > 0 ? loadRules(Object.fromEntries(supplied.map((text, index) => [`task-rule-${index + 1}.yml`, text]))) : shippedRules();
+  const history: Row[] = [];
+  await collectHistory(api, { ...context, parameters: { days: context.parameters.days ?? 30 } }, async (rows) => void history.push(...rows));
+  const events = browserEvents({
+    history,
+    downloads: await collectDownloads(api, { ...context, parameters: {} }),
+    extensions: await collectExtensions(api),
+    observedAt: new Date().toISOString(),
+  });
+  return runTriage(events, rules);
+}
 
 export function loadDefinitions(files: Record<string, string> = definitionFiles): ArtifactDefinition[] {
   return Object.entries(files).map(([file, text]) => {
