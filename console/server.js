@@ -49,10 +49,21 @@ function ensureTlsFiles(tlsDir, hostnames) {
   return { key: readFileSync(paths.key), cert: readFileSync(paths.cert), ca: caPem, caFingerprint };
 }
 
+function isLoopbackHost(host) {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 async function main() {
   const host = process.env.HOST || "127.0.0.1";
   const port = Number(process.env.PORT ?? 3000);
   if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a number from 0 to 65535, got ${process.env.PORT}`);
+  const tlsEnabled = /^(1|true|on|yes)$/i.test(process.env.CORVID_TLS ?? "");
+  // Sessions, deployment tokens and evidence must not cross a network in clear text: plain HTTP is for loopback,
+  // unless an operator states that a TLS-terminating proxy sits in front (CORVID_BEHIND_TLS_PROXY=1).
+  const behindTlsProxy = /^(1|true|on|yes)$/i.test(process.env.CORVID_BEHIND_TLS_PROXY ?? "");
+  if (!tlsEnabled && !behindTlsProxy && !isLoopbackHost(host)) {
+    fail(`refusing to serve plain HTTP on ${host}: set CORVID_TLS=1 (HTTPS with the console's own CA), or CORVID_BEHIND_TLS_PROXY=1 if a TLS proxy terminates connections, or listen on 127.0.0.1`);
+  }
   const dataDir = resolveDataDir(process.env);
   mkdirSync(dataDir, { recursive: true });
   // Pinned for the app code: inside the bundled build, db/config.js cannot find console/ by itself.
@@ -63,7 +74,6 @@ async function main() {
   const migration = await migrate({ url: databaseUrl });
   if (migration.applied.length > 0) console.log(`corvid: applied ${migration.applied.length} migration(s) to the ${migration.provider} database`);
 
-  const tlsEnabled = /^(1|true|on|yes)$/i.test(process.env.CORVID_TLS ?? "");
   let tls = null;
   if (tlsEnabled) {
     const extra = (process.env.CORVID_TLS_HOSTNAMES ?? "").split(",").map((h) => h.trim()).filter(Boolean);

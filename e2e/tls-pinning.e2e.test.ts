@@ -1,5 +1,6 @@
 // HTTPS with the console's own CA: an agent enrolls with nothing but the CA fingerprint, and refuses a console
 // whose CA does not match the pin.
+import { existsSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StartedConsole, repoRoot, runAgent, startConsole, startProcess, temporaryDirectory } from "./harness.ts";
@@ -35,6 +36,21 @@ describe("console over HTTPS with its own CA, agent pinning the CA fingerprint",
     const enroll = runAgent(["enroll", "--console", consoleServer.url, "--token", await deploymentToken(), "--ca-fingerprint", caFingerprint, "--state-dir", path.join(agentStates.path, "good")]);
     expect(await enroll.exited, enroll.text).toBe(0);
     expect(enroll.text).toMatch(/enrolled as r_[a-z2-7]+/);
+  });
+
+  it("will not serve plain HTTP on a non-loopback address", async () => {
+    const unused = temporaryDirectory("corvid-e2e-plain-");
+    try {
+      const plain = startProcess("console", process.execPath, ["server.js"], {
+        cwd: path.join(repoRoot, "console"),
+        env: { HOST: "0.0.0.0", PORT: "0", CORVID_DATA_DIR: path.join(unused.path, "data"), DATABASE_URL: "" },
+      });
+      expect(await plain.exited).toBe(1);
+      expect(plain.text).toMatch(/refusing to serve plain HTTP on 0\.0\.0\.0/);
+      expect(existsSync(path.join(unused.path, "data"))).toBe(false);
+    } finally {
+      unused.remove();
+    }
   });
 
   it("refuses the console when the pinned fingerprint belongs to another CA", async () => {
