@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import type { Plugin } from "vite";
 import { defineConfig } from "wxt";
 
@@ -22,6 +23,12 @@ const stripSqliteWorker1: Plugin = {
     return code.replace(spawn, '(() => { throw new Error("sqlite3Worker1Promiser is not bundled"); })()');
   },
 };
+
+/**
+ * sqlite-wasm finds its binary next to the worker script (`new URL("sqlite3.wasm", <worker URL>)`); WXT rewrites
+ * import.meta.url there, so Vite does not emit the file by itself: copy it to where the worker looks.
+ */
+const sqliteWasmFile = createRequire(import.meta.url).resolve("@sqlite.org/sqlite-wasm/sqlite3.wasm");
 
 export default defineConfig({
   srcDir: "src",
@@ -70,6 +77,11 @@ export default defineConfig({
     storage: { managed_schema: "managed_schema.json" },
     // sqlite-wasm needs WebAssembly compilation, which MV3's default CSP forbids.
     content_security_policy: { extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';" },
+  },
+  hooks: {
+    "build:publicAssets": (_wxt, files) => {
+      files.push({ absoluteSrc: sqliteWasmFile, relativeDest: "assets/sqlite3.wasm" });
+    },
   },
   vite: () => ({
     worker: { format: "es", plugins: () => [stripSqliteWorker1] },

@@ -5,7 +5,11 @@ import { CHECKIN_ALARM, Responder } from "../src/lib/responder.ts";
 
 describe("background service worker wiring", () => {
   // fakeBrowser.reset() also drops the listeners an earlier test's main() registered.
-  beforeEach(() => fakeBrowser.reset());
+  beforeEach(() => {
+    fakeBrowser.reset();
+    // The worker's global scope, where the offscreen document posts the evidence-database port.
+    vi.stubGlobal("self", new EventTarget());
+  });
 
   async function startWorker() {
     const tick = vi.spyOn(Responder.prototype, "tick").mockResolvedValue({ outcome: "unconfigured" });

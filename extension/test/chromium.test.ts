@@ -121,6 +121,11 @@ describe("extension in Chromium with managed policy", () => {
     expect(cookies.every((row) => row.http_only === true && row.value === null)).toBe(true);
     expect(fakeConsole.table("Browser.Tabs.jsonl").map((row) => row.url)).toContain(`${site.origin}/page/3`);
     expect(fakeConsole.table("Browser.Device.jsonl")[0]).toMatchObject({ os: "Linux", browser_version: expect.stringMatching(/^\d+\./) });
+    // Every row also went into the sqlite-wasm evidence database (OPFS, in the offscreen document's worker).
+    type Hooks = { corvid: { evidenceCount(filter: { taskId: string; artifact?: string }): Promise<number>; evidenceInfo(): Promise<{ libVersion: string; vfs: string }> } };
+    expect(await worker.evaluate(() => (globalThis as unknown as Hooks).corvid.evidenceInfo())).toMatchObject({ libVersion: "3.54.1", vfs: "opfs-sahpool" });
+    const stored = await worker.evaluate(() => (globalThis as unknown as Hooks).corvid.evidenceCount({ taskId: "t1", artifact: "Browser.History" }));
+    expect(stored).toBe(fakeConsole.table("Browser.History.jsonl").length);
     // The shell script came from a site first visited minutes ago: the shipped Sigma rule fires on the device.
     expect(fakeConsole.table("Browser.Triage.jsonl")).toContainEqual(expect.objectContaining({ title: "Executable or script downloaded from a domain first visited that day", subject: `${site.origin}/tool.sh` }));
     await page.close();

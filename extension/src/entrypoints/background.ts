@@ -2,6 +2,7 @@ import { browser } from "wxt/browser";
 import { defineBackground } from "wxt/utils/define-background";
 import { ArtifactCatalog } from "../collectors/catalog.ts";
 import { gatherBrowserFacts, type FactsApi } from "../lib/facts.ts";
+import { evidenceDb, installEvidenceDbPortListener } from "../lib/offscreen-client.ts";
 import { ENROLL_NOW_MESSAGE } from "../lib/policy.ts";
 import { CHECKIN_ALARM, Responder, type ResponderOptions } from "../lib/responder.ts";
 import { OpfsSpool } from "../lib/spool.ts";
@@ -15,6 +16,7 @@ export function createResponder(): Responder {
     spool: new OpfsSpool(),
     catalog: new ArtifactCatalog(),
     facts: (context) => gatherBrowserFacts(api, context),
+    evidence: { insertRows: async (taskId, artifact, rows) => (await evidenceDb()).insertRows(taskId, artifact, rows) },
   });
 }
 
@@ -22,6 +24,7 @@ export default defineBackground({
   type: "module",
   // Listeners are registered synchronously: MV3 only delivers the event that woke the worker to listeners added at start.
   main() {
+    installEvidenceDbPortListener();
     const responder = createResponder();
     const tick = () => void responder.tick();
     browser.alarms.onAlarm.addListener((alarm) => {
@@ -42,6 +45,10 @@ export default defineBackground({
       if (!alarm) tick();
     });
     // Hook for the Chromium end-to-end test (sw.evaluate); harmless in production, it only exposes tick.
-    (globalThis as { corvid?: unknown }).corvid = { tick: () => responder.tick() };
+    (globalThis as { corvid?: unknown }).corvid = {
+      tick: () => responder.tick(),
+      evidenceCount: async (filter?: { taskId?: string; artifact?: string }) => (await evidenceDb()).count(filter),
+      evidenceInfo: async () => (await evidenceDb()).info(),
+    };
   },
 });

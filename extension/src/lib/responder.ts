@@ -11,6 +11,7 @@ import {
 } from "@corvid/protocol";
 import type { ArtifactCatalog, BrowserApis } from "../collectors/catalog.ts";
 import type { Row } from "../collectors/types.ts";
+import type { EvidenceSink } from "./evidence-db.ts";
 import { readSettings, type EnrollmentSettings, type PolicyApi } from "./policy.ts";
 import type { Spool } from "./spool.ts";
 import type { Enrollment, ResponderState, TaskJournal } from "./state.ts";
@@ -31,6 +32,8 @@ export interface ResponderOptions {
   spool: Spool;
   catalog: ArtifactCatalog;
   facts: (context: { responderId: string; tags: string[]; profileEmail?: string | undefined }) => Promise<AssetFacts>;
+  /** The local evidence database every collected row is also written to. */
+  evidence?: EvidenceSink;
   fetch?: FetchLike;
   chunkSize?: number;
 }
@@ -197,7 +200,9 @@ export class Responder {
         const parts: Uint8Array[] = [];
         let rowCount = 0;
         const definition = await catalog.collect(request.name, request.parameters, api, { allowCookieValues }, async (rows: Row[]) => {
-          for (const row of rows) parts.push(encoder.encode(`${JSON.stringify(row)}\n`));
+          const lines = rows.map((row) => JSON.stringify(row));
+          for (const line of lines) parts.push(encoder.encode(`${line}\n`));
+          await this.#options.evidence?.insertRows(assignment.taskId, request.name, lines);
           rowCount += rows.length;
         });
         await uploader.enqueue(concat(parts), {
