@@ -50,13 +50,17 @@ class AhoCorasick {
   private readonly transitions: Map<number, number>[] = [new Map()];
   private readonly fail: number[] = [0];
   private readonly outputs: number[][] = [[]];
-  /** Deterministic transitions per (state, character class); class 0 stands for characters no literal contains. */
+  /**
+   * Deterministic transitions per (state, ASCII character class); class 0 stands for ASCII characters no
+   * literal contains. Only ASCII gets a column: a few rules (homoglyphs, encodings) bring hundreds of distinct
+   * non-ASCII characters, which would make the table too large; those rare characters walk the fail links.
+   */
   private readonly table: Int32Array | undefined;
   private readonly classCount: number = 0;
   private readonly asciiClass = new Uint16Array(128);
-  private readonly classOf = new Map<number, number>();
 
   constructor(literals: readonly string[]) {
+    const asciiCodes: number[] = [];
     literals.forEach((literal, id) => {
       let state = 0;
       for (let i = 0; i < literal.length; i++) {
@@ -70,7 +74,10 @@ class AhoCorasick {
           this.transitions[state]!.set(code, next);
         }
         state = next;
-        if (!this.classOf.has(code)) this.classOf.set(code, this.classOf.size + 1);
+        if (code < 128 && this.asciiClass[code] === 0) {
+          asciiCodes.push(code);
+          this.asciiClass[code] = asciiCodes.length;
+        }
       }
       this.outputs[state]!.push(id);
     });
@@ -86,41 +93,42 @@ class AhoCorasick {
         order.push(next);
       }
     }
-    this.classCount = this.classOf.size + 1;
-    if (this.transitions.length * this.classCount > MAX_TABLE_ENTRIES) return;
-    for (const [code, charClass] of this.classOf) if (code < 128) this.asciiClass[code] = charClass;
-    const codes = [0, ...this.classOf.keys()];
-    const width = this.classCount;
+    const width = asciiCodes.length + 1;
+    this.classCount = width;
+    if (this.transitions.length * width > MAX_TABLE_ENTRIES) return;
     const table = new Int32Array(this.transitions.length * width);
     // Breadth-first order guarantees a state's fail target already has its row.
     for (const state of order) {
       for (let charClass = 1; charClass < width; charClass++) {
-        const direct = this.transitions[state]!.get(codes[charClass]!);
+        const direct = this.transitions[state]!.get(asciiCodes[charClass - 1]!);
         table[state * width + charClass] = direct ?? (state === 0 ? 0 : table[this.fail[state]! * width + charClass]!);
       }
     }
     this.table = table;
   }
 
+  /** The state after reading `code` in `state`, following fail links. */
+  private walk(state: number, code: number): number {
+    let next = this.transitions[state]!.get(code);
+    while (next === undefined && state !== 0) {
+      state = this.fail[state]!;
+      next = this.transitions[state]!.get(code);
+    }
+    return next ?? 0;
+  }
+
   /** Calls `found(literalId, endIndex)` for every occurrence of every literal in `text`; `found` returning true stops the scan. */
   scan(text: string, found: (id: number, end: number) => boolean | void): boolean {
     const table = this.table;
+    const width = this.classCount;
+    const asciiClass = this.asciiClass;
+    const outputs = this.outputs;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
-      if (table) {
-        const charClass = code < 128 ? this.asciiClass[code]! : (this.classOf.get(code) ?? 0);
-        state = table[state * this.classCount + charClass]!;
-      } else {
-        let next = this.transitions[state]!.get(code);
-        while (next === undefined && state !== 0) {
-          state = this.fail[state]!;
-          next = this.transitions[state]!.get(code);
-        }
-        state = next ?? 0;
-      }
-      const outputs = this.outputs[state]!;
-      for (let k = 0; k < outputs.length; k++) if (found(outputs[k]!, i + 1) === true) return true;
+      state = table !== undefined && code < 128 ? table[state * width + asciiClass[code]!]! : this.walk(state, code);
+      const matched = outputs[state]!;
+      for (let k = 0; k < matched.length; k++) if (found(matched[k]!, i + 1) === true) return true;
     }
     return false;
   }
