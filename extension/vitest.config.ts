@@ -11,5 +11,8 @@ export default defineConfig({
     mockReset: true,
     restoreMocks: true,
     testTimeout: 30_000,
+    // The two Chromium tests each write a managed-policy file; Chromium does not merge "3rdparty" across files,
+    // so they must not overlap.
+    fileParallelism: false,
   },
 });
