@@ -2,6 +2,7 @@ import { parseCondition, resolveCondition, type ConditionNode } from "./conditio
 import { SigmaCompileError } from "./errors.ts";
 import type { FieldText, SigmaEvent } from "./event.ts";
 import { compileCidr } from "./ip.ts";
+import { requiredRegexLiteral } from "./regex-literal.ts";
 import { ANY_FIELD, atomsOfAll, atomsOfAny, LiteralSetMatcher, type Atom, type AtomSet } from "./prefilter.ts";
 import {
   compilePattern,
@@ -231,6 +232,8 @@ function timePart(text: string, part: string): number | undefined {
   }
 }
 
+const LINE_BREAK = /[\n\r\u2028\u2029]/;
+const LINE_BREAKS = /\r\n|[\n\r\u2028\u2029]/;
 const REGEX_SYNTAX = new Set([..."\\^$.|?*+()[]{}"]);
 
 /**
@@ -266,7 +269,7 @@ function literalGapTest(source: string, flags: string): TextTest | undefined {
     return true;
   };
   if (flags.includes("s")) return inOrder;
-  return (text) => text.split(/\r\n|[\n\r\u2028\u2029]/).some(inOrder);
+  return (text) => (LINE_BREAK.test(text) ? text.split(LINE_BREAKS).some(inOrder) : inOrder(text));
 }
 
 function compareNumbers(comparison: Modifiers["comparison"], actual: number, expected: number): boolean {
@@ -313,7 +316,18 @@ function compileValue(field: string, raw: unknown, modifiers: Modifiers, options
   return { test: compileValueTest(field, raw, modifiers, options, path), atoms: valueAtoms(field, raw, modifiers, options, path) };
 }
 
+/** PCRE allows leading inline flags such as `(?i)`; JavaScript (before ES2025) only takes them as RegExp flags. */
+function regexParts(raw: unknown, modifiers: Modifiers): { source: string; flags: string } {
+  const text = String(raw);
+  const inline = /^\(\?([ims]+)\)/.exec(text);
+  return { source: inline ? text.slice(inline[0].length) : text, flags: [...new Set(modifiers.regexFlags + (inline?.[1] ?? ""))].join("") };
+}
+
 function valueAtoms(field: string, raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): AtomSet {
+  if (modifiers.special === "re" && !modifiers.neq && raw !== null && typeof raw !== "object") {
+    const required = requiredRegexLiteral(regexParts(raw, modifiers).source);
+    return required === undefined ? undefined : [{ field, literal: required.toLowerCase(), kind: "contains" }];
+  }
   if (modifiers.special || modifiers.comparison || modifiers.timePart || modifiers.neq || raw === null || typeof raw === "object") return undefined;
   const atoms: Atom[] = [];
   for (const pattern of applyTransforms(raw, modifiers, options, path)) {
@@ -350,19 +364,30 @@ function compileValueTest(field: string, raw: unknown, modifiers: Modifiers, opt
     return (event) => anyText(event.text(field), test);
   }
   if (modifiers.special === "re") {
+    const { source, flags } = regexParts(raw, modifiers);
     let regExp: RegExp;
     try {
-      // PCRE allows leading inline flags such as `(?i)`; JavaScript (before ES2025) only takes them as RegExp flags.
-      const inline = /^\(\?([ims]+)\)/.exec(String(raw));
-      const source = inline ? String(raw).slice(inline[0].length) : String(raw);
-      const flags = [...new Set(modifiers.regexFlags + (inline?.[1] ?? ""))].join("");
       regExp = new RegExp(source, flags);
-      const gapped = literalGapTest(source, flags);
-      if (gapped) return (event) => anyText(flags.includes("i") ? event.lowerText(field) : event.text(field), gapped);
     } catch (error) {
       throw new SigmaCompileError(path, `invalid regular expression ${JSON.stringify(raw)}: ${(error as Error).message}`);
     }
-    return (event) => anyText(event.text(field), (text) => regExp.test(text));
+    const caseInsensitive = flags.includes("i");
+    const gapped = literalGapTest(source, flags);
+    if (gapped) return (event) => anyText(caseInsensitive ? event.lowerText(field) : event.text(field), gapped);
+    const regexTest: TextTest = (text) => regExp.test(text);
+    const required = requiredRegexLiteral(source);
+    if (required === undefined) return (event) => anyText(event.text(field), regexTest);
+    if (!caseInsensitive) return (event) => anyText(event.text(field), (text) => text.includes(required) && regExp.test(text));
+    // An ASCII literal occurs case-insensitively exactly when its lower case occurs in the lower-cased text.
+    const needle = required.toLowerCase();
+    return (event) => {
+      const lowered = event.lowerText(field);
+      if (typeof lowered === "string") return lowered.includes(needle) && anyText(event.text(field), regexTest);
+      if (lowered === undefined) return false;
+      const texts = event.text(field) as readonly string[];
+      for (let k = 0; k < lowered.length; k++) if (lowered[k]!.includes(needle) && regExp.test(texts[k]!)) return true;
+      return false;
+    };
   }
   if (modifiers.special === "cidr") {
     const inNetwork = compileCidr(String(raw));

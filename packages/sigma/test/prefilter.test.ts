@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { LiteralSetMatcher, type Atom } from "../src/prefilter.ts";
+import { requiredRegexLiteral } from "../src/regex-literal.ts";
+import { matches } from "./helpers.ts";
 
 const contains = (literal: string): Atom => ({ field: "f", literal, kind: "contains" });
 
@@ -15,5 +17,29 @@ describe("literal set matching (Aho-Corasick)", () => {
   it("restarts correctly after a non-ASCII character interrupts a partial match", () => {
     expect(matcher.test("powerш powershell")).toBe(true);
     expect(matcher.test("powerшshell")).toBe(false);
+  });
+});
+
+describe("required literals of regular expressions", () => {
+  it("reads the longest literal every match must contain", () => {
+    expect(requiredRegexLiteral("\\w+`(?:\\w+|-|.)`[\\w+|\\s]")).toBe("`");
+    expect(requiredRegexLiteral('"(?:\\{\\d\\})+"\\s*-f')).toBe("-f");
+    expect(requiredRegexLiteral("[a-z]+\\.exe$")).toBe(".exe");
+    expect(requiredRegexLiteral("ab?cd")).toBe("cd");
+    expect(requiredRegexLiteral("ab{0,2}cde")).toBe("cde");
+    expect(requiredRegexLiteral("a(b|c)def")).toBe("def");
+  });
+  it("gives up on what it cannot read exactly", () => {
+    expect(requiredRegexLiteral("abc|def")).toBeUndefined();
+    expect(requiredRegexLiteral("x\\x41yz")).toBeUndefined();
+    expect(requiredRegexLiteral("(a)\\1bc")).toBeUndefined();
+    expect(requiredRegexLiteral("[a-z]+")).toBeUndefined();
+  });
+  it("keeps re matching exact with the literal guard, case-insensitively and over multi-valued fields", () => {
+    const sel = (body: string) => `  selection:\n${body}\n  condition: selection`;
+    expect(matches(sel("    CommandLine|re|i: 'INVOKE-\\w+'"), { CommandLine: ["x", "iex; invoke-Mimikatz"] })).toBe(true);
+    expect(matches(sel("    CommandLine|re|i: 'INVOKE-\\w+'"), { CommandLine: ["invoke-", "iex"] })).toBe(false);
+    expect(matches(sel("    CommandLine|re: 'INVOKE-\\w+'"), { CommandLine: "invoke-Mimikatz" })).toBe(false);
+    expect(matches(sel("    CommandLine|re: '(?i)\\$\\{`?e`?n`?v'"), { CommandLine: "${E`nV:path}" })).toBe(true);
   });
 });
