@@ -140,6 +140,20 @@ describe("responder: enrollment, check-in, tasks, resumable uploads", () => {
     expect(await state.uploads()).toEqual([]);
   });
 
+  it("ends a task that ran past its timeout (counted from its journaled start) as failed, keeping what was uploaded", async () => {
+    await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
+    await responder().tick();
+    stubHistory(1);
+    const assignment = { ...task("t4", ["Browser.History", "Browser.Extensions"]), limits: { cpuPercent: 50, memoryMb: 256, timeoutSec: 60 } };
+    // History was collected by an earlier run that started two minutes ago.
+    await state.saveTask({ version: 1, assignment, artifactsDone: ["Browser.History"], failures: [], rowCount: 1, startedAt: new Date(Date.now() - 120_000).toISOString() });
+    await responder().tick();
+    const final = fakeConsole.progress.filter((entry) => entry.taskId === "t4").at(-1)!.body;
+    expect(final).toMatchObject({ state: "failed", progress: 0.5, error: "timed out after 60 s", artifactsDone: ["Browser.History"] });
+    expect(fakeBrowser.management.getAll).not.toHaveBeenCalled();
+    expect(await state.tasks()).toEqual({});
+  });
+
   it("enrolls again with new keys when the console answers 410", async () => {
     await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
     await responder().tick();

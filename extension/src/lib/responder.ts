@@ -188,8 +188,19 @@ export class Responder {
     }
     // Uploads journaled by an earlier, interrupted run of this task go first.
     await uploader.drain(assignment.taskId);
+    if (!journal.final && !journal.startedAt) {
+      journal.startedAt = new Date().toISOString();
+      await state.saveTask(journal);
+    }
+    const deadline = Date.parse(journal.startedAt ?? new Date().toISOString()) + assignment.limits.timeoutSec * 1000;
     for (const request of journal.final ? [] : assignment.artifacts) {
       if (journal.artifactsDone.includes(request.name)) continue;
+      if (Date.now() > deadline) {
+        // Checked between artifacts: a running chrome.* call cannot be interrupted, so one artifact may overrun.
+        journal.final = finalProgress(journal, `timed out after ${assignment.limits.timeoutSec} s`);
+        await state.saveTask(journal);
+        break;
+      }
       if (!(await this.#reportRunning(client, journal, `collecting ${request.name}`))) {
         await uploader.discard(assignment.taskId);
         await state.removeTask(assignment.taskId);
@@ -263,12 +274,13 @@ function concat(parts: Uint8Array[]): Uint8Array {
   return bytes;
 }
 
-function finalProgress(journal: TaskJournal): TaskProgress {
+function finalProgress(journal: TaskJournal, abortedBecause?: string): TaskProgress {
   const total = journal.assignment.artifacts.length;
   const failed = journal.failures.map((failure) => `${failure.artifact}: ${failure.error}`);
   const message = `${journal.rowCount} rows from ${journal.artifactsDone.length - journal.failures.length}/${total} artifacts`;
-  if (journal.failures.length === total) {
-    return { state: "failed", progress: 1, message, error: failed.join("\n").slice(0, 4096), artifactsDone: journal.artifactsDone };
+  if (abortedBecause || journal.failures.length === total) {
+    const error = [abortedBecause, ...failed].filter(Boolean).join("\n").slice(0, 4096);
+    return { state: "failed", progress: journal.artifactsDone.length / total, message, error, artifactsDone: journal.artifactsDone };
   }
   return { state: "completed", progress: 1, message, ...(failed.length > 0 ? { error: failed.join("\n").slice(0, 4096) } : {}), artifactsDone: journal.artifactsDone };
 }

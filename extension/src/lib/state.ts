@@ -23,6 +23,8 @@ export const TaskJournal = z.object({
   artifactsDone: z.array(z.string()),
   failures: z.array(z.object({ artifact: z.string(), error: z.string() })),
   rowCount: z.number().int(),
+  /** When collection first started; the task's timeoutSec counts from here, across service-worker restarts. */
+  startedAt: z.string().optional(),
   /** Set once collection finished; the entry is dropped when the console has the final report. */
   final: TaskProgress.optional(),
 });
