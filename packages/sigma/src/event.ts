@@ -35,8 +35,9 @@ function lower(text: FieldText): FieldText {
  * Text and lower-cased text of each field are computed at most once per event, however many rules read them.
  */
 export class SigmaEvent {
-  private readonly textCache = new Map<string, FieldText | undefined>();
-  private readonly lowerCache = new Map<string, FieldText | undefined>();
+  /** Per field: its text, or null when it has none (one Map lookup per read, whether or not the field has text). */
+  private readonly textCache = new Map<string, FieldText | null>();
+  private readonly lowerCache = new Map<string, FieldText | null>();
   private readonly keywordHaystacks = new Map<boolean, readonly string[]>();
 
   /**
@@ -67,29 +68,34 @@ export class SigmaEvent {
   }
 
   text(field: string): FieldText | undefined {
-    if (this.textCache.has(field)) return this.textCache.get(field);
-    const text = toText(this.fields.get(field));
-    this.textCache.set(field, text);
-    return text;
+    let text = this.textCache.get(field);
+    if (text === undefined) {
+      text = toText(this.fields.get(field)) ?? null;
+      this.textCache.set(field, text);
+    }
+    return text ?? undefined;
   }
 
   lowerText(field: string): FieldText | undefined {
-    if (this.lowerCache.has(field)) return this.lowerCache.get(field);
-    const text = this.text(field);
-    const folded = text === undefined ? undefined : lower(text);
-    this.lowerCache.set(field, folded);
-    return folded;
+    let folded = this.lowerCache.get(field);
+    if (folded === undefined) {
+      const text = this.text(field);
+      folded = text === undefined ? null : lower(text);
+      this.lowerCache.set(field, folded);
+    }
+    return folded ?? undefined;
   }
 
   /** All field values as text (lower-cased unless `caseSensitive`), searched by keyword (field-less) detections. */
   keywordTexts(caseSensitive = false): readonly string[] {
     let texts = this.keywordHaystacks.get(caseSensitive);
     if (texts === undefined) {
+      // Straight from the field values: going through the per-field caches costs more than it saves here.
       const collected: string[] = [];
-      for (const key of this.fields.keys()) {
-        const text = caseSensitive ? this.text(key) : this.lowerText(key);
-        if (typeof text === "string") collected.push(text);
-        else if (text !== undefined) collected.push(...text);
+      for (const value of this.fields.values()) {
+        const text = toText(value);
+        if (typeof text === "string") collected.push(caseSensitive ? text : text.toLowerCase());
+        else if (text !== undefined) for (const item of text) collected.push(caseSensitive ? item : item.toLowerCase());
       }
       texts = collected;
       this.keywordHaystacks.set(caseSensitive, texts);

@@ -49,7 +49,10 @@ const MAX_TABLE_ENTRIES = 4_000_000;
 class AhoCorasick {
   private readonly transitions: Map<number, number>[] = [new Map()];
   private readonly fail: number[] = [0];
-  private readonly outputs: number[][] = [[]];
+  private readonly outputLists: number[][] = [[]];
+  /** Literal ids recognised in state s: outputIds[outputStart[s] .. outputStart[s + 1]). Flat, so scans stay in typed arrays. */
+  readonly outputStart: Int32Array;
+  readonly outputIds: Int32Array;
   /**
    * Deterministic transitions per (state, ASCII character class); class 0 stands for ASCII characters no
    * literal contains. Only ASCII gets a column: a few rules (homoglyphs, encodings) bring hundreds of distinct
@@ -70,7 +73,7 @@ class AhoCorasick {
           next = this.transitions.length;
           this.transitions.push(new Map());
           this.fail.push(0);
-          this.outputs.push([]);
+          this.outputLists.push([]);
           this.transitions[state]!.set(code, next);
         }
         state = next;
@@ -79,7 +82,7 @@ class AhoCorasick {
           this.asciiClass[code] = asciiCodes.length;
         }
       }
-      this.outputs[state]!.push(id);
+      this.outputLists[state]!.push(id);
     });
     const order: number[] = [0, ...this.transitions[0]!.values()];
     for (let head = 1; head < order.length; head++) {
@@ -89,10 +92,13 @@ class AhoCorasick {
         while (fallback !== 0 && !this.transitions[fallback]!.has(code)) fallback = this.fail[fallback]!;
         const target = this.transitions[fallback]!.get(code);
         this.fail[next] = target !== undefined && target !== next ? target : 0;
-        this.outputs[next] = this.outputs[next]!.concat(this.outputs[this.fail[next]!]!);
+        this.outputLists[next] = this.outputLists[next]!.concat(this.outputLists[this.fail[next]!]!);
         order.push(next);
       }
     }
+    this.outputStart = new Int32Array(this.outputLists.length + 1);
+    this.outputLists.forEach((ids, state) => (this.outputStart[state + 1] = this.outputStart[state]! + ids.length));
+    this.outputIds = Int32Array.from(this.outputLists.flat());
     const width = asciiCodes.length + 1;
     this.classCount = width;
     if (this.transitions.length * width > MAX_TABLE_ENTRIES) return;
@@ -107,30 +113,15 @@ class AhoCorasick {
     this.table = table;
   }
 
-  /** The state after reading `code` in `state`, following fail links. */
-  private walk(state: number, code: number): number {
+  /** The state after reading `code` in `state`. */
+  next(state: number, code: number): number {
+    if (code < 128 && this.table !== undefined) return this.table[state * this.classCount + this.asciiClass[code]!]!;
     let next = this.transitions[state]!.get(code);
     while (next === undefined && state !== 0) {
       state = this.fail[state]!;
       next = this.transitions[state]!.get(code);
     }
     return next ?? 0;
-  }
-
-  /** Calls `found(literalId, endIndex)` for every occurrence of every literal in `text`; `found` returning true stops the scan. */
-  scan(text: string, found: (id: number, end: number) => boolean | void): boolean {
-    const table = this.table;
-    const width = this.classCount;
-    const asciiClass = this.asciiClass;
-    const outputs = this.outputs;
-    let state = 0;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      state = table !== undefined && code < 128 ? table[state * width + asciiClass[code]!]! : this.walk(state, code);
-      const matched = outputs[state]!;
-      for (let k = 0; k < matched.length; k++) if (found(matched[k]!, i + 1) === true) return true;
-    }
-    return false;
   }
 }
 
@@ -165,9 +156,17 @@ export class LiteralSetMatcher {
   test(text: string): boolean {
     if (this.equals.has(text)) return true;
     if (!this.automaton) return false;
-    return this.automaton.scan(text, (id, end) =>
-      this.literals[id]!.some((l) => l.kind === "contains" || (l.kind === "startswith" ? end === l.length : end === text.length)),
-    );
+    const { outputStart, outputIds } = this.automaton;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      state = this.automaton.next(state, text.charCodeAt(i));
+      for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
+        for (const literal of this.literals[outputIds[k]!]!) {
+          if (literal.kind === "contains" || (literal.kind === "startswith" ? i + 1 === literal.length : i + 1 === text.length)) return true;
+        }
+      }
+    }
+    return false;
   }
 }
 
@@ -267,19 +266,26 @@ export class Prefilter<T> {
   private scanValue(index: FieldIndex, value: string): void {
     const equal = index.equals.get(value);
     if (equal) this.mark(equal);
-    if (!index.automaton) return;
+    const automaton = index.automaton;
+    if (!automaton) return;
     // Only a literal's first occurrence can satisfy "anywhere" and "at start"; later ones only "at end".
     this.scanGeneration = (this.scanGeneration + 1) >>> 0 || 1;
     const scan = this.scanGeneration;
     const seen = this.literalSeen;
-    index.automaton.scan(value, (id, end) => {
-      const targets = index.literals[id]!;
-      if (seen[id] !== scan) {
-        seen[id] = scan;
-        this.mark(targets.anywhere);
-        if (end === targets.length) this.mark(targets.atStart);
+    const { outputStart, outputIds } = automaton;
+    let state = 0;
+    for (let i = 0; i < value.length; i++) {
+      state = automaton.next(state, value.charCodeAt(i));
+      for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
+        const id = outputIds[k]!;
+        const targets = index.literals[id]!;
+        if (seen[id] !== scan) {
+          seen[id] = scan;
+          this.mark(targets.anywhere);
+          if (i + 1 === targets.length) this.mark(targets.atStart);
+        }
+        if (i + 1 === value.length) this.mark(targets.atEnd);
       }
-      if (end === value.length) this.mark(targets.atEnd);
-    });
+    }
   }
 }

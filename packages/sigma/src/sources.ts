@@ -59,13 +59,26 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
+/** Record field names repeat from record to record: fold each once (the same key string also hashes once). */
+const lowerCaseNames = new Map<string, string>();
+const LOWER_CASE_NAME_LIMIT = 100_000;
+
+function lowerCaseName(name: string): string {
+  let folded = lowerCaseNames.get(name);
+  if (folded === undefined) {
+    folded = name.toLowerCase();
+    if (lowerCaseNames.size < LOWER_CASE_NAME_LIMIT) lowerCaseNames.set(name, folded);
+  }
+  return folded;
+}
+
 function setField(fields: FieldMap, name: string, value: unknown): void {
-  fields.set(name.toLowerCase(), value);
+  fields.set(lowerCaseName(name), value);
 }
 
 /** Adds a value under a key; repeated keys (from arrays of objects) collect into an array. */
 function addField(fields: FieldMap, name: string, value: unknown): void {
-  const key = name.toLowerCase();
+  const key = lowerCaseName(name);
   if (!fields.has(key)) {
     fields.set(key, value);
     return;
@@ -120,7 +133,7 @@ function addUserData(fields: FieldMap, data: unknown): void {
   for (const [key, value] of Object.entries(data)) {
     if (key.startsWith("#")) continue;
     if (isRecord(value) && !("#text" in value)) addUserData(fields, value);
-    else if (!fields.has(key.toLowerCase())) setField(fields, key, xmlText(value));
+    else if (!fields.has(lowerCaseName(key))) setField(fields, key, xmlText(value));
   }
 }
 
@@ -258,15 +271,15 @@ function flattenSyslog(record: unknown): FieldMap {
 /* ---------- mapping application ---------- */
 
 function fieldText(fields: FieldMap, name: string): string | undefined {
-  const value = fields.get(name.toLowerCase());
+  const value = fields.get(lowerCaseName(name));
   if (value === undefined || value === null) return undefined;
   return String(Array.isArray(value) ? value[0] : value);
 }
 
 function resolveAlias(fields: FieldMap, alias: FieldAlias): unknown {
-  if (typeof alias === "string") return fields.get(alias.toLowerCase());
+  if (typeof alias === "string") return fields.get(lowerCaseName(alias));
   if (Array.isArray(alias)) {
-    for (const source of alias) if (fields.has(source.toLowerCase())) return fields.get(source.toLowerCase());
+    for (const source of alias) if (fields.has(lowerCaseName(source))) return fields.get(lowerCaseName(source));
     return undefined;
   }
   let missing = false;
@@ -281,7 +294,7 @@ function resolveAlias(fields: FieldMap, alias: FieldAlias): unknown {
 function applyAliases(fields: FieldMap, aliases: Record<string, FieldAlias> | undefined): void {
   if (!aliases) return;
   for (const [sigmaField, alias] of Object.entries(aliases)) {
-    if (fields.has(sigmaField.toLowerCase())) continue;
+    if (fields.has(lowerCaseName(sigmaField))) continue;
     const value = resolveAlias(fields, alias);
     if (value !== undefined) setField(fields, sigmaField, value);
   }
@@ -385,7 +398,7 @@ export function normalizeRecord(record: unknown, mapping: LogSourceMapping): Sig
     }
     let timestamp: number | undefined;
     for (const field of mapping.timestamp ?? []) {
-      timestamp = parseTimestamp(fields.get(field.toLowerCase()));
+      timestamp = parseTimestamp(fields.get(lowerCaseName(field)));
       if (timestamp !== undefined) break;
     }
     return new SigmaEvent(fields, { product: mapping.product, services, categories }, record, timestamp);
