@@ -6,7 +6,7 @@ import { ArtifactCatalog, loadDefinitions, UnknownArtifactError, type BrowserApi
 import { collectCookies, CookieValuesNotAllowedError } from "../src/collectors/cookies.ts";
 import { browserBrand, collectDevice, type DeviceApi } from "../src/collectors/device.ts";
 import { collectDownloads } from "../src/collectors/downloads.ts";
-import { collectExtensions, KNOWN_MALICIOUS_IDS, riskReasons } from "../src/collectors/extensions.ts";
+import { collectExtensions, knownMaliciousIds, riskReasons } from "../src/collectors/extensions.ts";
 import { collectHistory } from "../src/collectors/history.ts";
 import { parseExtensionIdList } from "../src/collectors/malicious-list.ts";
 import { collectTabs, collectTopSites } from "../src/collectors/tabs.ts";
@@ -67,13 +67,14 @@ describe("browser collectors", () => {
   });
 
   it("extensions: flags IDs on the known-malicious list and risky permission sets", async () => {
-    const malicious = [...KNOWN_MALICIOUS_IDS][0]!;
+    const corpusIds = knownMaliciousIds({ known_malicious_ids: readFileSync(corpusList, "utf8").split("\n") });
+    const malicious = [...corpusIds][0]!;
     vi.spyOn(fakeBrowser.management, "getAll").mockResolvedValue([
       { id: malicious, name: "Free VPN", version: "1.0", type: "extension", installType: "normal", enabled: true, mayDisable: true, permissions: ["storage"], hostPermissions: [] },
       { id: "a".repeat(32), name: "Spy", version: "2.0", type: "extension", installType: "normal", enabled: true, mayDisable: true, permissions: ["cookies", "webRequest"], hostPermissions: ["<all_urls>"] },
       { id: "b".repeat(32), name: "Notes", version: "3.0", type: "extension", installType: "admin", enabled: false, disabledReason: "unknown", mayDisable: false, permissions: ["storage"], hostPermissions: ["https://notes.example/*"] },
     ] as never);
-    const rows = await collectExtensions(fakeBrowser);
+    const rows = await collectExtensions(fakeBrowser, corpusIds);
     expect(rows.map((row) => [row.name, row.known_malicious, row.risky_permissions])).toEqual([["Free VPN", true, false], ["Spy", false, true], ["Notes", false, false]]);
     expect(rows[1]).toMatchObject({ install_type: "normal", host_permissions: ["<all_urls>"], risk_reasons: ["access to every site with cookies, webRequest"] });
     expect(rows[2]).toMatchObject({ enabled: false, disabled_reason: "unknown", install_type: "admin" });
@@ -81,10 +82,11 @@ describe("browser collectors", () => {
     expect(riskReasons(["cookies"], ["https://one.example/*"])).toEqual([]);
   });
 
-  it("the shipped malicious list is exactly the corpus list (CC0), parsed with comments skipped", () => {
+  it("reads a published malicious-ID list (comments skipped, IDs normalised) and takes the task's list only", () => {
     const fromCorpus = parseExtensionIdList(readFileSync(corpusList, "utf8"));
     expect(fromCorpus.length).toBeGreaterThan(100);
-    expect([...KNOWN_MALICIOUS_IDS].sort()).toEqual(fromCorpus);
+    expect([...knownMaliciousIds({ known_malicious_ids: fromCorpus })].sort()).toEqual(fromCorpus);
+    expect(knownMaliciousIds({}).size).toBe(0);
     expect(parseExtensionIdList("# comment\nLGJDGMDBFHOBKDBCJNPNLMHNPLNIDKKP\nnot-an-id\n\n")).toEqual(["lgjdgmdbfhobkdbcjnpnlmhnplnidkkp"]);
   });
 

@@ -2,7 +2,6 @@ import { TimelineEvent } from "@corvid/protocol";
 import { beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeBrowser } from "wxt/testing/fake-browser";
 import { ArtifactCatalog, type BrowserApis } from "../src/collectors/catalog.ts";
-import { KNOWN_MALICIOUS_IDS } from "../src/collectors/extensions.ts";
 import type { Row } from "../src/collectors/types.ts";
 import { browserEvents, loadRules, runTriage, shippedRules, TriageRuleError } from "../src/triage/triage.ts";
 
@@ -20,7 +19,8 @@ const downloads: Row[] = [
   { url: "https://old-vendor.example/setup.exe", final_url: "https://old-vendor.example/setup.exe", filename: "/home/u/Downloads/setup.exe", start_time: iso(now - 1_800_000), state: "complete" },
   { url: "https://fresh-lure.example/readme.pdf", filename: "/home/u/Downloads/readme.pdf", start_time: iso(now - 1_800_000), state: "complete" },
 ];
-const malicious = [...KNOWN_MALICIOUS_IDS][0]!;
+// An ID from palant/malicious-extensions-list (the kind of list the console passes in known_malicious_ids).
+const malicious = "lgjdgmdbfhobkdbcjnpnlmhnplnidkkp";
 const extensions: Row[] = [
   { id: malicious, name: "Bad", install_type: "normal", enabled: true, known_malicious: true, risky_permissions: false, host_permissions: [] },
   { id: "a".repeat(32), name: "Reader", install_type: "normal", enabled: true, known_malicious: false, risky_permissions: false, host_permissions: ["<all_urls>"] },
@@ -66,5 +66,21 @@ describe("browser triage with Sigma", () => {
     await new ArtifactCatalog().collect("Browser.Triage", {}, fakeBrowser as unknown as BrowserApis, { allowCookieValues: false }, async (batch) => void rows.push(...batch));
     expect(rows).toHaveLength(1);
     expect(rows[0]).toMatchObject({ title: "Executable or script downloaded from a domain first visited that day", subject: "https://fresh-lure.example/run.ps1", level: "medium" });
+  });
+
+  it("flags an installed extension whose ID the task lists in known_malicious_ids", async () => {
+    vi.spyOn(fakeBrowser.history, "search").mockResolvedValue([]);
+    vi.spyOn(fakeBrowser.downloads, "search").mockResolvedValue([]);
+    vi.spyOn(fakeBrowser.management, "getAll").mockResolvedValue([
+      { id: malicious, name: "Free VPN", version: "1.0", type: "extension", installType: "normal", enabled: true, mayDisable: true, permissions: [], hostPermissions: [] },
+    ] as never);
+    const collect = async (parameters: Record<string, string[]>) => {
+      const rows: Row[] = [];
+      await new ArtifactCatalog().collect("Browser.Triage", parameters, fakeBrowser as unknown as BrowserApis, { allowCookieValues: false }, async (batch) => void rows.push(...batch));
+      return rows;
+    };
+    expect(await collect({})).toEqual([]);
+    const [finding] = await collect({ known_malicious_ids: [malicious.toUpperCase()] });
+    expect(finding).toMatchObject({ title: "Known-malicious browser extension present", subject: malicious, level: "high" });
   });
 });

@@ -3,7 +3,7 @@ import { parse as parseYaml } from "yaml";
 import { collectCookies, type CookiesApi } from "./cookies.ts";
 import { collectDevice, readUserAgent, type DeviceApi } from "./device.ts";
 import { collectDownloads, type DownloadsApi } from "./downloads.ts";
-import { collectExtensions, type ManagementApi } from "./extensions.ts";
+import { collectExtensions, knownMaliciousIds, type ManagementApi } from "./extensions.ts";
 import { collectHistory, type HistoryApi } from "./history.ts";
 import { collectTabs, collectTopSites, type TabsApi, type TopSitesApi } from "./tabs.ts";
 import { browserEvents, loadRules, runTriage, shippedRules } from "../triage/triage.ts";
@@ -29,7 +29,7 @@ const emitAll =
 const RUNNERS: Record<string, Runner> = {
   "browser.history": (api, context, onRows) => collectHistory(api, context, onRows),
   "browser.downloads": emitAll(collectDownloads),
-  "browser.extensions": emitAll((api) => collectExtensions(api)),
+  "browser.extensions": emitAll((api, context) => collectExtensions(api, knownMaliciousIds(context.parameters))),
   "browser.cookies": emitAll(collectCookies),
   "browser.tabs": emitAll((api) => collectTabs(api)),
   "browser.top_sites": emitAll((api) => collectTopSites(api)),
@@ -45,7 +45,7 @@ async function triage(api: BrowserApis, context: CollectContext): Promise<Row[]>
   const events = browserEvents({
     history,
     downloads: await collectDownloads(api, { ...context, parameters: {} }),
-    extensions: await collectExtensions(api),
+    extensions: await collectExtensions(api, knownMaliciousIds(context.parameters)),
     observedAt: new Date().toISOString(),
   });
   return runTriage(events, rules);

@@ -1,4 +1,4 @@
-import maliciousList from "../data/malicious-extension-ids.json";
+import { parseExtensionIdList } from "./malicious-list.ts";
 import type { Row } from "./types.ts";
 
 export interface ExtensionInfo {
@@ -41,10 +41,16 @@ export function riskReasons(permissions: readonly string[], hostPermissions: rea
   return reasons;
 }
 
-/** The shipped list (CC0, palant/malicious-extensions-list); tests may pass another. */
-export const KNOWN_MALICIOUS_IDS: ReadonlySet<string> = new Set(maliciousList.ids);
+/**
+ * Known-malicious IDs come with the task (the console's threat-intelligence list, e.g. palant/malicious-extensions-list),
+ * so the list is current at every collection and the extension ships no feed of its own.
+ */
+export function knownMaliciousIds(parameters: { known_malicious_ids?: unknown }): ReadonlySet<string> {
+  const supplied = Array.isArray(parameters.known_malicious_ids) ? parameters.known_malicious_ids.map(String) : [];
+  return new Set(parseExtensionIdList(supplied.join("\n")));
+}
 
-export async function collectExtensions(api: ManagementApi, maliciousIds: ReadonlySet<string> = KNOWN_MALICIOUS_IDS): Promise<Row[]> {
+export async function collectExtensions(api: ManagementApi, maliciousIds: ReadonlySet<string>): Promise<Row[]> {
   const items = await api.management.getAll();
   return items.map((item) => {
     const permissions = item.permissions ?? [];
