@@ -101,4 +101,18 @@ describe.each(DATABASE_KINDS)("assets on %s", (_kind, createDatabase) => {
     expect(response.status).toBe(410);
     expect(ErrorBody.parse(await response.json()).error.code).toBe("reenroll");
   });
+
+  it("shows a Chrome responder as a browser asset with its Chrome version, profile email and ChromeOS device ID", async () => {
+    const fleet = await seedOrganization(env.db, "assets-chromeos");
+    const browser = { name: "Chrome", version: "131.0.6778.85", extensionId: "a".repeat(32), extensionVersion: "0.1.0", managed: true, profileEmail: "ana@example.org", deviceId: "5e1f0e7c-directory-id" };
+    const facts = sampleFacts("chromebook-7", { platform: "chromeos", os: { name: "ChromeOS", version: "16093.57.0" }, machineId: browser.deviceId, browser });
+    const responder = await enroll(env.ctx, await issueToken(env.db, fleet), facts, "browser");
+    const listed = (await listAssets(env.db, fleet.id)).assets;
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({ kind: "browser", platform: "chromeos", browser: { name: "Chrome", version: "131.0.6778.85" } });
+    const asset = await env.db.asset.findUniqueOrThrow({ where: { responderId: responder.responderId } });
+    const detail = await getAsset(env.db, fleet.id, asset.id);
+    expect(detail?.facts.browser).toMatchObject({ profileEmail: "ana@example.org", deviceId: "5e1f0e7c-directory-id", managed: true });
+    expect(detail?.facts.machineId).toBe("5e1f0e7c-directory-id");
+  });
 });

@@ -5,6 +5,16 @@ import { audit } from "./audit.server.ts";
 import { containsInsensitive } from "./evidence/sql.server.ts";
 
 /** Asset columns that mirror the responder's latest AssetFacts. */
+/** The facts last reported, as stored; a row written by an older console may hold less or nothing. */
+export function parseAssetFacts(text: string): Partial<AssetFacts> {
+  try {
+    const facts: unknown = JSON.parse(text);
+    return facts !== null && typeof facts === "object" ? (facts as Partial<AssetFacts>) : {};
+  } catch {
+    return {};
+  }
+}
+
 export function assetFactsData(facts: AssetFacts) {
   return {
     hostname: facts.hostname,
@@ -122,6 +132,7 @@ export async function listAssets(db: Db, organizationId: string, query: AssetLis
       ...asset,
       tags: parseJsonArray(asset.tags),
       ips: parseJsonArray(asset.ips),
+      browser: parseAssetFacts(asset.facts).browser ?? null,
       online: !asset.revokedAt && asset.lastSeenAt >= threshold,
     })),
     platforms: platforms.map((row) => row.platform).sort(),
@@ -147,17 +158,11 @@ export async function getAsset(db: Db, organizationId: string, assetId: string, 
   });
   if (!asset) return null;
   const assetCount = await countActiveAssets(db, organizationId, now);
-  let facts: unknown = {};
-  try {
-    facts = JSON.parse(asset.facts);
-  } catch {
-    // keep {} for a row written by an older console
-  }
   return {
     ...asset,
     tags: parseJsonArray(asset.tags),
     ips: parseJsonArray(asset.ips),
-    facts: facts as Partial<AssetFacts>,
+    facts: parseAssetFacts(asset.facts),
     online: !asset.revokedAt && isOnline(asset.lastSeenAt, assetCount, now),
   };
 }

@@ -1,4 +1,5 @@
 import { data, type ActionFunctionArgs, type LoaderFunctionArgs, type MetaFunction } from "@remix-run/node";
+import type { AssetFacts } from "@corvid/protocol";
 import { Form, Link, useActionData, useLoaderData } from "@remix-run/react";
 import { getAsset, revokeAsset, setAssetTags } from "../lib/assets.server.ts";
 import { hasRole, requireUser } from "../lib/auth.server.ts";
@@ -33,6 +34,7 @@ export async function loader({ request, params }: LoaderFunctionArgs) {
       macs: asset.facts.macs ?? [],
       machineId: asset.facts.machineId ?? null,
       bootTime: asset.facts.bootTime ?? null,
+      browser: asset.facts.browser ?? null,
       tags: asset.tags,
       cpuPercent: asset.cpuPercent,
       rssBytes: asset.rssBytes?.toString() ?? null,
@@ -70,6 +72,16 @@ export async function action({ request, params }: ActionFunctionArgs) {
   return data({ message: "Unknown action." }, { status: 400 });
 }
 
+/** What a browser responder reports about its browser, profile and (on ChromeOS) its enterprise device. */
+function browserFacts(browser: AssetFacts["browser"] | null): [string, string][] {
+  if (!browser) return [];
+  return [
+    ["Browser", `${browser.name} ${browser.version}`],
+    ["Profile email", browser.profileEmail ?? "— (not set by policy)"],
+    ["Responder extension", `${browser.extensionId ?? "—"} ${browser.extensionVersion ?? ""} (${browser.managed ? "installed by policy" : "installed by a user"})`],
+  ];
+}
+
 export default function AssetPage() {
   const { asset, csrfToken, canEdit, canRevoke, now } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
@@ -83,7 +95,8 @@ export default function AssetPage() {
     ["Agent version", asset.agentVersion],
     ["IPs", asset.ips.join(", ") || "—"],
     ["MACs", asset.macs.join(", ") || "—"],
-    ["Machine id", asset.machineId ?? "—"],
+    ...browserFacts(asset.browser),
+    [asset.browser ? "ChromeOS device ID" : "Machine id", asset.machineId ?? "—"],
     ["Boot time", formatTime(asset.bootTime)],
     ["Responder CPU", asset.cpuPercent === null ? "—" : `${asset.cpuPercent.toFixed(1)} %`],
     ["Responder memory", formatBytes(asset.rssBytes)],

@@ -29,6 +29,7 @@ export async function loader({ request }: LoaderFunctionArgs) {
       arch: asset.arch,
       agentVersion: asset.agentVersion,
       kind: asset.kind,
+      browser: asset.browser ? `${asset.browser.name} ${asset.browser.version}` : null,
       tags: asset.tags,
       ips: asset.ips,
     })),
@@ -128,6 +129,7 @@ export default function AssetsPage() {
               <td title={formatTime(asset.lastSeenAt)}>{formatAgo(asset.lastSeenAt, now)}</td>
               <td>
                 {asset.platform} <span className="muted">{asset.arch}</span>
+                {asset.kind === "browser" ? <div data-testid="asset-browser">browser responder · {asset.browser ?? "unknown browser"}</div> : null}
               </td>
               <td>{asset.os}</td>
               <td>{asset.agentVersion}</td>

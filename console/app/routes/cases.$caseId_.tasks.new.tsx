@@ -128,6 +128,7 @@ export default function NewAcquisitionPage() {
                   <option value="windows">windows</option>
                   <option value="darwin">darwin</option>
                   <option value="browser">browser</option>
+                  <option value="chromeos">chromeos</option>
                 </select>
               </label>
             </>

@@ -121,11 +121,11 @@ export class TestResponder {
     return new TestResponder(keys, await responderIdFromPublicKey(keys.publicKeyRaw), bytesToBase64Url(keys.publicKeyRaw));
   }
 
-  enrollRequest(deploymentToken: string, facts = sampleFacts()): Request {
+  enrollRequest(deploymentToken: string, facts = sampleFacts(), kind: "native" | "browser" = "native"): Request {
     return new Request(BASE_URL + responderPaths.enroll, {
       method: "POST",
       headers: { "content-type": "application/json" },
-      body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, deploymentToken, publicKey: this.publicKey, kind: "native", facts }),
+      body: JSON.stringify({ protocolVersion: PROTOCOL_VERSION, deploymentToken, publicKey: this.publicKey, kind, facts }),
     });
   }
 
@@ -156,9 +156,9 @@ export function call(handler: () => Promise<unknown>): Promise<Response> {
   return respond(handler);
 }
 
-export async function enroll(ctx: ResponderContext, token: string, facts = sampleFacts()): Promise<TestResponder> {
+export async function enroll(ctx: ResponderContext, token: string, facts = sampleFacts(), kind: "native" | "browser" = "native"): Promise<TestResponder> {
   const responder = await TestResponder.create();
-  const response = await call(() => handleEnroll(ctx, responder.enrollRequest(token, facts)));
+  const response = await call(() => handleEnroll(ctx, responder.enrollRequest(token, facts, kind)));
   if (response.status !== 200) throw new Error(`enroll failed: ${response.status} ${await response.text()}`);
   return responder;
 }
