@@ -2,9 +2,9 @@
 import { hostname } from "node:os";
 import { type Browser, type Page, chromium } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CHROMIUM_ARGS, authenticatorCode, findChromium } from "@corvid/testing";
+import { CHROMIUM_ARGS, ChunkHoldingProxy, authenticatorCode, findChromium } from "@corvid/testing";
 import { type RunningProcess, type StartedConsole, eventually, runAgent, within, sha256OfFile, startConsole, temporaryDirectory } from "./harness.ts";
-import { ChunkHoldingProxy } from "./proxy.ts";
+
 
 const PASSWORD = "correct horse battery staple";
 const ADMIN_EMAIL = "admin@corvid.local";
