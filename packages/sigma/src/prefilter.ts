@@ -170,6 +170,65 @@ export class LiteralSetMatcher {
   }
 }
 
+/** Shortest literal length from which a skip check pays off: with shorter literals it rarely skips far. */
+const SKIP_MINIMUM_LENGTH = 5;
+
+/**
+ * A Wu-Manber style check "does any of these literals occur in the text", which looks at one pair of
+ * characters per window of the shortest literal's length and usually jumps several characters ahead.
+ * Most field values contain none of a rule set's literals, so the Aho-Corasick pass (which must read
+ * every character) runs only when this check finds one. Non-ASCII pairs are treated as possible hits.
+ */
+class SkipCheck {
+  private readonly window: number;
+  /** Per pair of ASCII characters: how far the window may move when the pair ends it. */
+  private readonly shifts: Uint8Array;
+  /** Per pair with shift 0: the literals whose first `window` characters end with that pair. */
+  private readonly endingWith = new Map<number, string[]>();
+
+  constructor(literals: readonly string[]) {
+    const window = Math.min(...literals.map((l) => l.length), 255);
+    this.window = window;
+    this.shifts = new Uint8Array(128 * 128).fill(window - 1);
+    for (const literal of literals) {
+      for (let q = 1; q < window; q++) {
+        const first = literal.charCodeAt(q - 1);
+        const second = literal.charCodeAt(q);
+        if (first > 127 || second > 127) continue;
+        const pair = first * 128 + second;
+        const shift = window - 1 - q;
+        if (shift < this.shifts[pair]!) this.shifts[pair] = shift;
+        if (shift === 0) this.endingWith.set(pair, [...(this.endingWith.get(pair) ?? []), literal]);
+      }
+    }
+  }
+
+  static worthwhile(literals: readonly string[]): boolean {
+    return literals.length > 0 && literals.every((l) => l.length >= SKIP_MINIMUM_LENGTH);
+  }
+
+  /** False only when no literal occurs in `text`. */
+  mayContain(text: string): boolean {
+    const window = this.window;
+    const shifts = this.shifts;
+    for (let end = window - 1; end < text.length; ) {
+      const first = text.charCodeAt(end - 1);
+      const second = text.charCodeAt(end);
+      if (first > 127 || second > 127) return true;
+      const pair = first * 128 + second;
+      const shift = shifts[pair]!;
+      if (shift > 0) {
+        end += shift;
+        continue;
+      }
+      const start = end - window + 1;
+      for (const literal of this.endingWith.get(pair)!) if (text.startsWith(literal, start)) return true;
+      end++;
+    }
+    return false;
+  }
+}
+
 /** The rules waiting on one automaton literal, split by where the literal must occur. */
 interface LiteralTargets {
   length: number;
@@ -182,6 +241,8 @@ interface FieldIndex {
   field: string;
   equals: Map<string, number[]>;
   automaton?: AhoCorasick;
+  /** Set when the literals are long enough for a skip check to spare most Aho-Corasick passes. */
+  skipCheck?: SkipCheck;
   literals: LiteralTargets[];
 }
 
@@ -236,7 +297,14 @@ export class Prefilter<T> {
         (atom.kind === "contains" ? targets.anywhere : atom.kind === "startswith" ? targets.atStart : targets.atEnd).push(item);
       }
       this.literalSeen = new Uint32Array(Math.max(this.literalSeen.length, literals.length));
-      this.fields.push({ field, equals, literals, automaton: literals.length > 0 ? new AhoCorasick([...literalIds.keys()]) : undefined });
+      const texts = [...literalIds.keys()];
+      this.fields.push({
+        field,
+        equals,
+        literals,
+        automaton: texts.length > 0 ? new AhoCorasick(texts) : undefined,
+        skipCheck: SkipCheck.worthwhile(texts) ? new SkipCheck(texts) : undefined,
+      });
     }
   }
 
@@ -267,7 +335,7 @@ export class Prefilter<T> {
     const equal = index.equals.get(value);
     if (equal) this.mark(equal);
     const automaton = index.automaton;
-    if (!automaton) return;
+    if (!automaton || (index.skipCheck !== undefined && !index.skipCheck.mayContain(value))) return;
     // Only a literal's first occurrence can satisfy "anywhere" and "at start"; later ones only "at end".
     this.scanGeneration = (this.scanGeneration + 1) >>> 0 || 1;
     const scan = this.scanGeneration;

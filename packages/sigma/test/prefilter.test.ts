@@ -43,3 +43,24 @@ describe("required literals of regular expressions", () => {
     expect(matches(sel("    CommandLine|re: '(?i)\\$\\{`?e`?n`?v'"), { CommandLine: "${E`nV:path}" })).toBe(true);
   });
 });
+
+describe("prefilter skip check", () => {
+  it("selects a rule whose long literal occurs anywhere in a value, and only then", () => {
+    const keywords = (values: string[]) => `  keywords:\n${values.map((v) => `    - '${v}'`).join("\n")}\n  condition: keywords`;
+    const rule = keywords(["sekurlsa::", "privilege::debug", "kerberos::golden", "mimidrv.sys", "gentilkiwi.com"]);
+    for (const [text, expected] of [
+      ["sekurlsa::logonpasswords", true],
+      ["x privilege::debug", true],
+      ["run KERBEROS::GOLDEN now", true],
+      ["c:\\temp\\mimidrv.sys", true],
+      ["see gentilkiwi.com", true],
+      ["sekurlsa:", false],
+      ["privilege::debu", false],
+      ["kerberos::goldeй", false],
+      ["é privilege::debug", true],
+    ] as const) {
+      expect(matches(rule, { CommandLine: text, Other: "12345" }), text).toBe(expected);
+      expect(matches(rule, { Other: ["a", text] }), text).toBe(expected);
+    }
+  });
+});
