@@ -332,8 +332,11 @@ export class Prefilter<T> {
   }
 
   private scanValue(index: FieldIndex, value: string): void {
-    const equal = index.equals.get(value);
-    if (equal) this.mark(equal);
+    // Looking a string up hashes all of it: worth avoiding for long values when no atom tests equality.
+    if (index.equals.size > 0) {
+      const equal = index.equals.get(value);
+      if (equal) this.mark(equal);
+    }
     const automaton = index.automaton;
     if (!automaton || (index.skipCheck !== undefined && !index.skipCheck.mayContain(value))) return;
     // Only a literal's first occurrence can satisfy "anywhere" and "at start"; later ones only "at end".
