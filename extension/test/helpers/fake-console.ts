@@ -38,7 +38,6 @@ export class FakeConsole {
   chunkSize = 64 * 1024;
   /** PUT of this chunk index fails with 503 once per entry: a connection lost mid-upload. */
   failChunkOnce = new Set<number>();
-  #hold: { matches: (index: number) => boolean; reached: (chunk: { uploadId: string; index: number }) => void; released: Promise<void>; release: () => void } | undefined;
   readonly #nonces = new InMemoryNonceStore();
   readonly #server = http.createServer((request, response) => void this.#handle(request, response));
   origin = "";
@@ -52,23 +51,6 @@ export class FakeConsole {
   async stop(): Promise<void> {
     this.#server.closeAllConnections();
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
-  }
-
-  /**
-   * Holds the answer to the first chunk PUT that matches (a slow or stalled connection); resolves when one arrives.
-   * `release()` then answers 503 without storing it, as if the connection had dropped.
-   */
-  holdChunk(matches: (index: number) => boolean): Promise<{ uploadId: string; index: number }> {
-    return new Promise((reached) => {
-      let release!: () => void;
-      const released = new Promise<void>((resolve) => (release = resolve));
-      this.#hold = { matches, reached, released, release };
-    });
-  }
-
-  release(): void {
-    this.#hold?.release();
-    this.#hold = undefined;
   }
 
   /** The JSONL rows of the completed upload with this name (of this task, when given). */
@@ -140,13 +122,6 @@ export class FakeConsole {
       const index = Number(match[2]);
       upload.chunkPuts.push(index);
       if (this.failChunkOnce.delete(index)) return fail(503, "internal", "connection lost");
-      const hold = this.#hold;
-      if (hold?.matches(index)) {
-        hold.matches = () => false;
-        hold.reached({ uploadId: upload.uploadId, index });
-        await hold.released;
-        return fail(503, "internal", "connection lost");
-      }
       if (createHash("sha256").update(body).digest("hex") !== request.headers[HEADER_CHUNK_SHA256]) return fail(400, "malformed", "chunk hash");
       upload.chunks.set(index, body);
       return send(200, { received: index });
