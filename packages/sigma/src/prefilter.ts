@@ -154,7 +154,7 @@ export class LiteralSetMatcher {
 
   /** `text` must be lower-cased like the literals. */
   test(text: string): boolean {
-    if (this.equals.has(text)) return true;
+    if (this.equals.size > 0 && this.equals.has(text)) return true;
     if (!this.automaton) return false;
     const { outputStart, outputIds } = this.automaton;
     let state = 0;
