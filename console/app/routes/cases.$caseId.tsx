@@ -6,6 +6,7 @@ import { InputError, addCaseNote, getCase, notFoundResponse, setCaseStatus } fro
 import { CsrfInput } from "../lib/csrf-input.tsx";
 import { formatBytes, formatTime } from "../lib/evidence/format.ts";
 import { cancelTask, isOpenAssignmentState, summarizeAssignments, taskArtifacts } from "../lib/tasks.server.ts";
+import { ActionNotice } from "../lib/action-notice.tsx";
 
 export const meta: MetaFunction<typeof loader> = ({ data }) => [{ title: `${data?.case.name ?? "Case"} · Corvid` }];
 
@@ -118,16 +119,7 @@ export default function CasePage() {
         <span data-testid="case-status">{current.status}</span> · created {formatTime(current.createdAt)} by {current.createdBy}
       </p>
       {current.description ? <p>{current.description}</p> : null}
-      {result && "error" in result ? (
-        <p className="notice error" role="alert">
-          {result.error}
-        </p>
-      ) : null}
-      {result && "message" in result ? (
-        <p className="notice" role="status">
-          {result.message}
-        </p>
-      ) : null}
+      <ActionNotice result={result} />
       {canEdit ? (
         <div className="inline">
           {current.status === "open" ? (

@@ -11,6 +11,7 @@ import {
 } from "../lib/deployment-tokens.server.ts";
 import { formatTime } from "../lib/evidence/format.ts";
 import { consoleCaFingerprint } from "../lib/responder/context.server.ts";
+import { ActionNotice } from "../lib/action-notice.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Deployment · Corvid" }];
 
@@ -91,21 +92,13 @@ export default function DeploymentPage() {
   return (
     <section>
       <h1>Deployment</h1>
-      {result && "error" in result ? (
-        <p className="notice error" role="alert">
-          {result.error}
-        </p>
-      ) : null}
-      {result && "message" in result ? (
-        <div className="notice" role="status">
-          <p>{result.message}</p>
-          {token ? (
-            <code className="secret" data-testid="deployment-token">
-              {token}
-            </code>
-          ) : null}
-        </div>
-      ) : null}
+      <ActionNotice result={result}>
+        {token ? (
+          <code className="secret" data-testid="deployment-token">
+            {token}
+          </code>
+        ) : null}
+      </ActionNotice>
 
       <h2>Install the Linux responder</h2>
       <ol>

@@ -4,6 +4,7 @@ import { audit } from "../lib/audit.server.ts";
 import { formString } from "../lib/auth-forms.server.ts";
 import { requireUser } from "../lib/auth.server.ts";
 import { CsrfInput } from "../lib/csrf-input.tsx";
+import { ActionNotice } from "../lib/action-notice.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Settings · Corvid" }];
 
@@ -36,11 +37,7 @@ export default function SettingsPage() {
   return (
     <section>
       <h1>Settings</h1>
-      {result ? (
-        <p className={"error" in result ? "notice error" : "notice"} role="status">
-          {"error" in result ? result.error : result.message}
-        </p>
-      ) : null}
+      <ActionNotice result={result} />
       <Form method="post" className="stack">
         <CsrfInput token={loaded.csrfToken} />
         <p className="muted">

@@ -5,6 +5,7 @@ import { formString } from "../lib/auth-forms.server.ts";
 import { ROLES } from "../lib/auth-roles.ts";
 import { requireUser } from "../lib/auth.server.ts";
 import { CsrfInput } from "../lib/csrf-input.tsx";
+import { ActionNotice } from "../lib/action-notice.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Users · Corvid" }];
 
@@ -60,21 +61,13 @@ export default function UsersPage() {
   return (
     <section>
       <h1>Users</h1>
-      {result && "error" in result ? (
-        <p className="notice error" role="alert">
-          {result.error}
-        </p>
-      ) : null}
-      {result && "message" in result ? (
-        <div className="notice" role="status">
-          <p>{result.message}</p>
-          {result.oneTimePassword ? (
-            <code className="secret" data-testid="one-time-password">
-              {result.oneTimePassword}
-            </code>
-          ) : null}
-        </div>
-      ) : null}
+      <ActionNotice result={result}>
+        {result && "oneTimePassword" in result && result.oneTimePassword ? (
+          <code className="secret" data-testid="one-time-password">
+            {result.oneTimePassword}
+          </code>
+        ) : null}
+      </ActionNotice>
       <table data-testid="users-table">
         <thead>
           <tr>
