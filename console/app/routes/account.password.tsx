@@ -4,6 +4,7 @@ import { audit } from "../lib/audit.server.ts";
 import { requireUser } from "../lib/auth.server.ts";
 import { CsrfInput } from "../lib/csrf-input.tsx";
 import { hashPassword, passwordProblem, verifyPassword } from "../lib/password.server.ts";
+import { ActionNotice } from "../lib/action-notice.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Password · Corvid" }];
 
@@ -35,11 +36,7 @@ export default function PasswordPage() {
     <section>
       <h1>Change password</h1>
       {forced ? <p className="notice">Your password was set by an administrator. Choose your own before you continue.</p> : null}
-      {result?.error ? (
-        <p className="notice error" role="alert">
-          {result.error}
-        </p>
-      ) : null}
+      <ActionNotice result={result} />
       <Form method="post" className="stack">
         <CsrfInput token={csrfToken} />
         <label>

@@ -4,6 +4,7 @@ import { hasRole, requireUser } from "../lib/auth.server.ts";
 import { InputError, createCase, listCases, readCaseInput } from "../lib/cases.server.ts";
 import { CsrfInput } from "../lib/csrf-input.tsx";
 import { formatTime } from "../lib/evidence/format.ts";
+import { ActionNotice } from "../lib/action-notice.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Cases · Corvid" }];
 
@@ -100,11 +101,7 @@ export default function CasesPage() {
       {canCreate ? (
         <>
           <h2>New case</h2>
-          {result ? (
-            <p className="notice error" role="alert">
-              {result.error}
-            </p>
-          ) : null}
+          <ActionNotice result={result} />
           <Form method="post" className="stack">
             <CsrfInput token={csrfToken} />
             <label>

@@ -9,6 +9,7 @@ import { csrfTokenMatches } from "../lib/csrf.server.ts";
 import { loginAttemptKey, loginRateLimit, recordLoginAttempt } from "../lib/rate-limit.server.ts";
 import { clientIp, findSession } from "../lib/session.server.ts";
 import { verifyTotp } from "../lib/totp.server.ts";
+import { ActionNotice } from "../lib/action-notice.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Two-factor code · Corvid" }];
 
@@ -56,11 +57,7 @@ export default function TwoFactorLogin() {
     <section className="login">
       <h1>Two-factor code</h1>
       <p>Enter the 6-digit code from your authenticator app.</p>
-      {result?.error ? (
-        <p className="notice error" role="alert">
-          {result.error}
-        </p>
-      ) : null}
+      <ActionNotice result={result} />
       <Form method="post" className="stack">
         <CsrfInput token={csrfToken} />
         <input type="hidden" name="redirectTo" value={params.get("redirectTo") ?? "/"} />
