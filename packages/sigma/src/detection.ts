@@ -3,7 +3,7 @@ import { SigmaCompileError } from "./errors.ts";
 import type { FieldText, SigmaEvent } from "./event.ts";
 import { compileCidr } from "./ip.ts";
 import { requiredRegexLiteral } from "./regex-literal.ts";
-import { ANY_FIELD, atomsOfAll, atomsOfAny, LiteralSetMatcher, type Atom, type AtomSet } from "./prefilter.ts";
+import { ANY_FIELD, atomsOfAll, atomsOfAny, clauseOf, LiteralSetMatcher, type Atom, type AtomClauses, type AtomSet } from "./prefilter.ts";
 import {
   compilePattern,
   literalPattern,
@@ -433,8 +433,8 @@ export interface CompiledIdentifier {
   test: EventPredicate;
   /** Rough evaluation cost, so AND/OR test cheap parts first (they have no side effects, order is free). */
   cost: number;
-  /** At least one of these holds whenever the identifier matches (see prefilter.ts). */
-  atoms: AtomSet;
+  /** Each clause has an atom that holds whenever the identifier matches (see prefilter.ts). */
+  atoms: AtomClauses;
   /** For the index: the values the EventID field must equal for this identifier to match, if it constrains it. */
   eventIds?: ReadonlySet<string>;
 }
@@ -523,7 +523,8 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
     const positive = test;
     test = (event) => !positive(event);
   }
-  const atoms = modifiers.neq ? undefined : modifiers.all ? atomsOfAll(compiled.map((c) => c.atoms)) : atomsOfAny(compiled.map((c) => c.atoms));
+  const clauses = compiled.map((c) => clauseOf(c.atoms));
+  const atoms = modifiers.neq ? [] : modifiers.all ? atomsOfAll(clauses) : atomsOfAny(clauses);
   const plainEquality = modifierNames.length === 0 && values.every((v) => typeof v === "number" || (typeof v === "string" && !/[*?]/.test(v)));
   const cost = values.length * (field === "" ? KEYWORD_COST : modifiers.special === "re" ? REGEX_COST : plainEquality ? 1 : 2);
   return field === "eventid" && plainEquality ? { test, atoms, cost, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test, atoms, cost };
@@ -584,8 +585,8 @@ export interface CompiledDetection {
   matchedIdentifiers(event: SigmaEvent): string[];
   /** Values of EventID that any match requires, used to index the rule. */
   eventIds?: ReadonlySet<string>;
-  /** Literal tests of which one holds whenever the detection matches, used to pre-select rules. */
-  atoms: AtomSet;
+  /** Literal tests, one per clause, that hold whenever the detection matches, used to pre-select rules. */
+  atoms: AtomClauses;
   /** Rough cost of one evaluation (values to test, regexes and keyword searches weigh more). */
   cost: number;
 }
@@ -627,16 +628,16 @@ function requiredEventIds(node: ConditionNode, identifiers: ReadonlyMap<string, 
   }
 }
 
-function requiredAtoms(node: ConditionNode, identifiers: ReadonlyMap<string, CompiledIdentifier>): AtomSet {
+function requiredAtoms(node: ConditionNode, identifiers: ReadonlyMap<string, CompiledIdentifier>): AtomClauses {
   switch (node.kind) {
     case "and":
       return atomsOfAll(node.children.map((c) => requiredAtoms(c, identifiers)));
     case "or":
       return atomsOfAny(node.children.map((c) => requiredAtoms(c, identifiers)));
     case "ref":
-      return identifiers.get(node.name)?.atoms;
+      return identifiers.get(node.name)?.atoms ?? [];
     default:
-      return undefined;
+      return [];
   }
 }
 

@@ -40,17 +40,27 @@ export class SigmaEvent {
   private readonly lowerCache = new Map<string, FieldText | null>();
   private readonly keywordHaystacks = new Map<boolean, readonly string[]>();
 
+  #timestamp: number | undefined | (() => number | undefined);
+
   /**
    * @param fields flattened fields keyed by lower-cased Sigma field name; `null` values mark present-but-null fields
    * @param raw the original record, returned in findings
-   * @param timestamp milliseconds since the epoch, for correlation windows
+   * @param timestamp milliseconds since the epoch, for correlation windows; a function is called once, on first use,
+   *   because stateless matching never needs the time of events that match nothing
    */
   constructor(
     readonly fields: ReadonlyMap<string, unknown>,
     readonly logsource: EventLogSource,
     readonly raw: unknown,
-    readonly timestamp?: number,
-  ) {}
+    timestamp?: number | (() => number | undefined),
+  ) {
+    this.#timestamp = timestamp;
+  }
+
+  get timestamp(): number | undefined {
+    if (typeof this.#timestamp === "function") this.#timestamp = this.#timestamp();
+    return this.#timestamp;
+  }
 
   /** Creates an event from a plain field object (tests, ad-hoc use). */
   static fromFields(fields: Record<string, unknown>, logsource: EventLogSource = { services: [], categories: [] }, timestamp?: number): SigmaEvent {

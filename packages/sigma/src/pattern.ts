@@ -1,7 +1,8 @@
 /**
  * Sigma string values with wildcards. A value is parsed once into tokens, transformed by modifiers
  * (contains, windash, ...) and compiled into the cheapest test that decides it: equality,
- * startsWith/endsWith/includes, an ordered indexOf chain, or a RegExp only when `?` or a character set is involved.
+ * startsWith/endsWith/includes, an ordered indexOf chain, or fixed-width segments found with indexOf when `?` or a
+ * character set is involved.
  */
 
 export type PatternToken =
@@ -123,6 +124,11 @@ export type TextTest = (text: string) => boolean;
 export function compilePattern(pattern: Pattern): TextTest {
   const tokens = normalise(pattern);
   if (tokens.every((t) => t.kind === "literal" || t.kind === "anyString")) return compileLiteralChain(tokens);
+  return compileSegmentChain(tokens);
+}
+
+/** The RegExp equivalent of a pattern, for texts the segment matcher leaves undecided. */
+export function patternRegExp(tokens: readonly PatternToken[]): RegExp {
   const source = tokens
     .map((token) => {
       switch (token.kind) {
@@ -137,8 +143,142 @@ export function compilePattern(pattern: Pattern): TextTest {
       }
     })
     .join("");
-  const regExp = new RegExp(`^${source}$`, "u");
-  return (text) => regExp.test(text);
+  return new RegExp(`^${source}$`, "u");
+}
+
+/** One text position of a segment: a character, any character (`?`) or one of a set (windash). */
+type Unit = { kind: "char"; code: number } | { kind: "any" } | { kind: "set"; codes: readonly number[] };
+
+/** Pattern tokens between two `*`: a fixed number of text positions. */
+interface Segment {
+  units: readonly Unit[];
+  /** The segment's longest run of plain characters and where it starts, to find candidate positions with indexOf. */
+  anchor: string;
+  anchorOffset: number;
+  /** Holds a `?` or set, so its width in code units depends on the text when that has surrogate pairs. */
+  variable: boolean;
+}
+
+const UNDECIDED = -2;
+
+function isSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdfff;
+}
+
+function hasSurrogate(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (isSurrogate(text.charCodeAt(i))) return true;
+  return false;
+}
+
+function segmentOf(tokens: readonly PatternToken[]): Segment {
+  const units: Unit[] = [];
+  for (const token of tokens) {
+    if (token.kind === "literal") for (let i = 0; i < token.text.length; i++) units.push({ kind: "char", code: token.text.charCodeAt(i) });
+    else if (token.kind === "anyChar") units.push({ kind: "any" });
+    else if (token.kind === "charSet") units.push({ kind: "set", codes: token.chars.map((c) => c.charCodeAt(0)) });
+  }
+  let anchor = "";
+  let anchorOffset = 0;
+  let offset = 0;
+  for (const token of tokens) {
+    if (token.kind === "literal" && token.text.length > anchor.length) {
+      anchor = token.text;
+      anchorOffset = offset;
+    }
+    offset += token.kind === "literal" ? token.text.length : 1;
+  }
+  return { units, anchor, anchorOffset, variable: units.some((unit) => unit.kind !== "char") };
+}
+
+/**
+ * 1 when the segment matches at `start`, 0 when not, UNDECIDED when a segment with `?` or a set meets half of a
+ * surrogate pair: a `?` may then stand for two code units, which shifts every position after it.
+ */
+function matchSegmentAt(segment: Segment, text: string, start: number): number {
+  const { units, variable } = segment;
+  for (let i = 0; i < units.length; i++) {
+    const unit = units[i]!;
+    const code = text.charCodeAt(start + i);
+    if (variable && isSurrogate(code)) return UNDECIDED;
+    if (unit.kind === "char") {
+      if (code !== unit.code) return 0;
+    } else if (unit.kind === "set" && !unit.codes.includes(code)) return 0;
+  }
+  return 1;
+}
+
+/** Leftmost start ≥ `from` where the segment matches and ends by `end`; -1 if none; UNDECIDED as above. */
+function findSegment(segment: Segment, text: string, from: number, end: number): number {
+  const width = segment.units.length;
+  for (let start = from; start + width <= end; start++) {
+    if (segment.anchor !== "") {
+      const found = text.indexOf(segment.anchor, start + segment.anchorOffset);
+      if (found < 0) return -1;
+      start = found - segment.anchorOffset;
+      if (start + width > end) return -1;
+    }
+    const result = matchSegmentAt(segment, text, start);
+    if (result !== 0) return result === 1 ? start : UNDECIDED;
+  }
+  return -1;
+}
+
+/**
+ * `?` and character sets (windash) without RegExp backtracking: the pattern splits at `*` into fixed-width segments;
+ * matching each segment at its leftmost position is enough because `*` absorbs anything in between. `?` stands for a
+ * code point, so a `?` or set that meets a surrogate pair leaves the decision to the equivalent RegExp.
+ */
+function compileSegmentChain(tokens: readonly PatternToken[]): TextTest {
+  const segments: Segment[] = [];
+  let current: PatternToken[] = [];
+  for (const token of tokens) {
+    if (token.kind !== "anyString") current.push(token);
+    else {
+      segments.push(segmentOf(current));
+      current = [];
+    }
+  }
+  segments.push(segmentOf(current));
+  // Leading and trailing `*` leave empty segments, which mark the pattern as unanchored on that side.
+  const anchoredStart = segments[0]!.units.length > 0;
+  const anchoredEnd = segments[segments.length - 1]!.units.length > 0;
+  const inner = segments.filter((segment) => segment.units.length > 0);
+  const minimumLength = inner.reduce((sum, segment) => sum + segment.units.length, 0);
+  let regExp: RegExp | undefined;
+  const undecided = (text: string) => (regExp ??= patternRegExp(tokens)).test(text);
+  return (text) => {
+    if (text.length < minimumLength) return false;
+    if (segments.length === 1) {
+      if (text.length !== minimumLength) return hasSurrogate(text) && undecided(text);
+      const result = matchSegmentAt(inner[0]!, text, 0);
+      return result === UNDECIDED ? undecided(text) : result === 1;
+    }
+    let first = 0;
+    let last = inner.length;
+    let position = 0;
+    let end = text.length;
+    if (anchoredStart) {
+      const result = matchSegmentAt(inner[0]!, text, 0);
+      if (result !== 1) return result === UNDECIDED && undecided(text);
+      position = inner[0]!.units.length;
+      first = 1;
+    }
+    if (anchoredEnd) {
+      const segment = inner[inner.length - 1]!;
+      end = text.length - segment.units.length;
+      if (end < position) return false;
+      const result = matchSegmentAt(segment, text, end);
+      if (result !== 1) return result === UNDECIDED && undecided(text);
+      last = inner.length - 1;
+    }
+    for (let i = first; i < last; i++) {
+      const found = findSegment(inner[i]!, text, position, end);
+      if (found === UNDECIDED) return undecided(text);
+      if (found < 0) return false;
+      position = found + inner[i]!.units.length;
+    }
+    return true;
+  };
 }
 
 function compileLiteralChain(tokens: PatternToken[]): TextTest {

@@ -1,8 +1,8 @@
 /**
  * Rule pre-selection. Every compiled rule carries "atoms": literal tests (field equals / starts with /
- * ends with / contains a string) of which at least one must hold whenever the rule matches. For a set of
- * rules, all atoms of a field go into one Aho-Corasick automaton, so one pass over each field value finds
- * every rule that could match, however many rules there are; only those rules run their full test.
+ * ends with / contains a string), grouped into clauses that must each have an atom holding whenever the rule
+ * matches. For a set of rules, all atoms of a field go into one Aho-Corasick automaton, so one pass over each
+ * field value finds every rule that could match, however many rules there are; only those rules run their full test.
  */
 import type { SigmaEvent } from "./event.ts";
 
@@ -17,8 +17,20 @@ export interface Atom {
   kind: "equals" | "startswith" | "endswith" | "contains";
 }
 
-/** A necessary condition: the rule can only match if one of these atoms holds; undefined means "no cheap test known". */
+/** A necessary condition of one value: it can only match if one of these atoms holds; undefined means "no cheap test known". */
 export type AtomSet = readonly Atom[] | undefined;
+
+/**
+ * Necessary conditions of a selection or rule: every clause must have an atom that holds (most selective clause
+ * first); no clauses means no cheap test is known. Several clauses let `Image|endswith: \cmd.exe` and
+ * `CommandLine|contains: …` both have to hold before the rule runs its full test.
+ */
+export type AtomClauses = readonly (readonly Atom[])[];
+
+/** Clauses kept per rule: each costs a little marking work, and beyond three they rarely rule out more. */
+const MAX_CLAUSES = 3;
+/** Literals of one to three characters occur in most command lines: such clauses rule out little. */
+const EXTRA_CLAUSE_MINIMUM_SCORE = 4;
 
 /** Rough selectivity: longer literals are rarer; EventID equality is already covered by the index. */
 function score(atoms: readonly Atom[]): number {
@@ -30,20 +42,27 @@ function score(atoms: readonly Atom[]): number {
   return worst - atoms.length / 1000;
 }
 
-/** For an AND: any child's atom set is necessary; take the most selective. */
-export function atomsOfAll(children: AtomSet[]): AtomSet {
-  let best: readonly Atom[] | undefined;
-  for (const child of children) if (child !== undefined && (best === undefined || score(child) > score(best))) best = child;
-  return best;
+export function clauseOf(atoms: AtomSet): AtomClauses {
+  return atoms === undefined || atoms.length === 0 ? [] : [atoms];
 }
 
-/** For an OR: every alternative must offer atoms, and any of them may hold. */
-export function atomsOfAny(children: AtomSet[]): AtomSet {
-  if (children.length === 0 || children.some((c) => c === undefined)) return undefined;
-  return children.flatMap((c) => c!);
+/** For an AND: every child's clauses are necessary; keep the most selective few. */
+export function atomsOfAll(children: readonly AtomClauses[]): AtomClauses {
+  const clauses = children.flat().sort((a, b) => score(b) - score(a));
+  // Beyond the best clause, only selective ones pay for their scanning (EventID clauses the index decides already).
+  return clauses.filter((clause, index) => index === 0 || score(clause) >= EXTRA_CLAUSE_MINIMUM_SCORE).slice(0, MAX_CLAUSES);
 }
 
-/** Largest transition table built (entries of 4 bytes); bigger automata walk their trie with fail links instead. */
+/** For an OR: every alternative must offer atoms, and any of them may hold (one clause of each alternative's best). */
+export function atomsOfAny(children: readonly AtomClauses[]): AtomClauses {
+  if (children.length === 0 || children.some((c) => c.length === 0)) return [];
+  return [children.flatMap((c) => c[0]!)];
+}
+
+/** ASCII case folding: scans read field values as they are and fold A-Z here instead of lower-casing every value. */
+const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, code) => (code >= 65 && code <= 90 ? code + 32 : code));
+
+/** Largest transition table built (entries); bigger automata walk their trie with fail links instead. */
 const MAX_TABLE_ENTRIES = 4_000_000;
 
 class AhoCorasick {
@@ -58,7 +77,7 @@ class AhoCorasick {
    * literal contains. Only ASCII gets a column: a few rules (homoglyphs, encodings) bring hundreds of distinct
    * non-ASCII characters, which would make the table too large; those rare characters walk the fail links.
    */
-  private readonly table: Int32Array | undefined;
+  private readonly table: Uint16Array | Int32Array | undefined;
   private readonly classCount: number = 0;
   private readonly asciiClass = new Uint16Array(128);
 
@@ -80,6 +99,8 @@ class AhoCorasick {
         if (code < 128 && this.asciiClass[code] === 0) {
           asciiCodes.push(code);
           this.asciiClass[code] = asciiCodes.length;
+          // Literals are lower-cased, so an upper-case letter in the text behaves like its lower case.
+          if (code >= 97 && code <= 122) this.asciiClass[code - 32] = asciiCodes.length;
         }
       }
       this.outputLists[state]!.push(id);
@@ -102,7 +123,8 @@ class AhoCorasick {
     const width = asciiCodes.length + 1;
     this.classCount = width;
     if (this.transitions.length * width > MAX_TABLE_ENTRIES) return;
-    const table = new Int32Array(this.transitions.length * width);
+    // The command-line automaton has tens of thousands of states: 2-byte entries keep more of its rows in cache.
+    const table = this.transitions.length <= 0x10000 ? new Uint16Array(this.transitions.length * width) : new Int32Array(this.transitions.length * width);
     // Breadth-first order guarantees a state's fail target already has its row.
     for (const state of order) {
       for (let charClass = 1; charClass < width; charClass++) {
@@ -113,60 +135,21 @@ class AhoCorasick {
     this.table = table;
   }
 
-  /** The state after reading `code` in `state`. */
+  /**
+   * The state after reading `code` in `state`. ASCII letters fold to lower case; other characters must already be
+   * lower-cased by the caller (their case mappings can change lengths, see Prefilter.scanValue).
+   */
   next(state: number, code: number): number {
-    if (code < 128 && this.table !== undefined) return this.table[state * this.classCount + this.asciiClass[code]!]!;
+    if (code < 128) {
+      if (this.table !== undefined) return this.table[state * this.classCount + this.asciiClass[code]!]!;
+      code = FOLD_ASCII[code]!;
+    }
     let next = this.transitions[state]!.get(code);
     while (next === undefined && state !== 0) {
       state = this.fail[state]!;
       next = this.transitions[state]!.get(code);
     }
     return next ?? 0;
-  }
-}
-
-/**
- * Decides "the text equals / starts with / ends with / contains one of these literals" in one pass,
- * for long value lists (hundreds of cmdlet names, base64 variants) that would otherwise be tested one by one.
- */
-export class LiteralSetMatcher {
-  private readonly equals = new Set<string>();
-  private readonly literals: { length: number; kind: Atom["kind"] }[][] = [];
-  private readonly automaton: AhoCorasick | undefined;
-
-  constructor(atoms: readonly Atom[]) {
-    const ids = new Map<string, number>();
-    for (const atom of atoms) {
-      if (atom.kind === "equals") {
-        this.equals.add(atom.literal);
-        continue;
-      }
-      let id = ids.get(atom.literal);
-      if (id === undefined) {
-        id = this.literals.length;
-        ids.set(atom.literal, id);
-        this.literals.push([]);
-      }
-      this.literals[id]!.push({ length: atom.literal.length, kind: atom.kind });
-    }
-    this.automaton = this.literals.length > 0 ? new AhoCorasick([...ids.keys()]) : undefined;
-  }
-
-  /** `text` must be lower-cased like the literals. */
-  test(text: string): boolean {
-    if (this.equals.size > 0 && this.equals.has(text)) return true;
-    if (!this.automaton) return false;
-    const { outputStart, outputIds } = this.automaton;
-    let state = 0;
-    for (let i = 0; i < text.length; i++) {
-      state = this.automaton.next(state, text.charCodeAt(i));
-      for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
-        for (const literal of this.literals[outputIds[k]!]!) {
-          if (literal.kind === "contains" || (literal.kind === "startswith" ? i + 1 === literal.length : i + 1 === text.length)) return true;
-        }
-      }
-    }
-    return false;
   }
 }
 
@@ -207,7 +190,7 @@ class SkipCheck {
     return literals.length > 0 && literals.every((l) => l.length >= SKIP_MINIMUM_LENGTH);
   }
 
-  /** False only when no literal occurs in `text`. */
+  /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
   mayContain(text: string): boolean {
     const window = this.window;
     const shifts = this.shifts;
@@ -215,21 +198,80 @@ class SkipCheck {
       const first = text.charCodeAt(end - 1);
       const second = text.charCodeAt(end);
       if (first > 127 || second > 127) return true;
-      const pair = first * 128 + second;
+      const pair = FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!;
       const shift = shifts[pair]!;
       if (shift > 0) {
         end += shift;
         continue;
       }
       const start = end - window + 1;
-      for (const literal of this.endingWith.get(pair)!) if (text.startsWith(literal, start)) return true;
+      for (const literal of this.endingWith.get(pair)!) if (equalsFolded(text, start, literal)) return true;
       end++;
     }
     return false;
   }
 }
 
-/** The rules waiting on one automaton literal, split by where the literal must occur. */
+/**
+ * Decides "the text equals / starts with / ends with / contains one of these literals" in one pass,
+ * for long value lists (hundreds of cmdlet names, base64 variants) that would otherwise be tested one by one.
+ */
+export class LiteralSetMatcher {
+  private readonly equals = new Set<string>();
+  private readonly literals: { length: number; kind: Atom["kind"] }[][] = [];
+  private readonly automaton: AhoCorasick | undefined;
+  /** Command lines run to thousands of characters: most hold none of the literals, which this tells without reading all. */
+  private readonly skipCheck: SkipCheck | undefined;
+
+  constructor(atoms: readonly Atom[]) {
+    const ids = new Map<string, number>();
+    for (const atom of atoms) {
+      if (atom.kind === "equals") {
+        this.equals.add(atom.literal);
+        continue;
+      }
+      let id = ids.get(atom.literal);
+      if (id === undefined) {
+        id = this.literals.length;
+        ids.set(atom.literal, id);
+        this.literals.push([]);
+      }
+      this.literals[id]!.push({ length: atom.literal.length, kind: atom.kind });
+    }
+    const texts = [...ids.keys()];
+    this.automaton = texts.length > 0 ? new AhoCorasick(texts) : undefined;
+    this.skipCheck = SkipCheck.worthwhile(texts) ? new SkipCheck(texts) : undefined;
+  }
+
+  /** `text` must be lower-cased like the literals. */
+  test(text: string): boolean {
+    if (this.equals.size > 0 && this.equals.has(text)) return true;
+    if (!this.automaton || (this.skipCheck !== undefined && !this.skipCheck.mayContain(text))) return false;
+    const { outputStart, outputIds } = this.automaton;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      state = this.automaton.next(state, text.charCodeAt(i));
+      for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
+        for (const literal of this.literals[outputIds[k]!]!) {
+          if (literal.kind === "contains" || (literal.kind === "startswith" ? i + 1 === literal.length : i + 1 === text.length)) return true;
+        }
+      }
+    }
+    return false;
+  }
+}
+
+/** Whether `text` holds `literal` (lower-cased) at `start`, ASCII letters of `text` folded; non-ASCII counts as a hit. */
+function equalsFolded(text: string, start: number, literal: string): boolean {
+  for (let i = 0; i < literal.length; i++) {
+    const code = text.charCodeAt(start + i);
+    if (code > 127) return true;
+    if (FOLD_ASCII[code] !== literal.charCodeAt(i)) return false;
+  }
+  return true;
+}
+
+/** The rule clauses waiting on one automaton literal, split by where the literal must occur. */
 interface LiteralTargets {
   length: number;
   anywhere: number[];
@@ -239,6 +281,7 @@ interface LiteralTargets {
 
 interface FieldIndex {
   field: string;
+  /** Lower-cased value → the clauses it satisfies. */
   equals: Map<string, number[]>;
   automaton?: AhoCorasick;
   /** Set when the literals are long enough for a skip check to spare most Aho-Corasick passes. */
@@ -246,44 +289,60 @@ interface FieldIndex {
   literals: LiteralTargets[];
 }
 
-/** Selects, for one event, the items (rules) of a fixed list whose atoms can hold. */
+/** Selects, for one event, the items (rules) of a fixed list whose atom clauses can all hold. */
 export class Prefilter<T> {
   private readonly unconditional: number[] = [];
   private readonly fields: FieldIndex[] = [];
-  private readonly marks: Uint32Array;
+  /** Per clause: its item; per item: how many clauses it has. */
+  private readonly clauseItem: Int32Array;
+  private readonly clauseCount: Uint8Array;
+  /** Per clause and per item: the event (generation) that satisfied it / last counted it; per item: clauses satisfied. */
+  private readonly clauseMarks: Uint32Array;
+  private readonly itemMarks: Uint32Array;
+  private readonly itemHits: Uint8Array;
   /** Per literal of the field being scanned: the scan (generation) that already handled its first occurrence. */
   private literalSeen = new Uint32Array(0);
   private generation = 0;
   private scanGeneration = 0;
   /** Items selected for the event being processed. */
-  private selected: number[] = [];
+  private readonly selected: number[] = [];
 
   constructor(
     private readonly items: readonly T[],
-    atomsOf: (item: T) => AtomSet,
+    atomsOf: (item: T) => AtomClauses,
   ) {
-    this.marks = new Uint32Array(items.length);
-    const byField = new Map<string, { atom: Atom; item: number }[]>();
+    const byField = new Map<string, { atom: Atom; clause: number }[]>();
+    const clauseItems: number[] = [];
+    this.clauseCount = new Uint8Array(items.length);
     items.forEach((item, index) => {
-      const atoms = atomsOf(item);
-      if (atoms === undefined || atoms.length === 0) {
+      const clauses = atomsOf(item);
+      if (clauses.length === 0) {
         this.unconditional.push(index);
         return;
       }
-      for (const atom of atoms) {
-        const list = byField.get(atom.field) ?? [];
-        list.push({ atom, item: index });
-        byField.set(atom.field, list);
+      this.clauseCount[index] = clauses.length;
+      for (const atoms of clauses) {
+        const clause = clauseItems.length;
+        clauseItems.push(index);
+        for (const atom of atoms) {
+          const list = byField.get(atom.field) ?? [];
+          list.push({ atom, clause });
+          byField.set(atom.field, list);
+        }
       }
     });
+    this.clauseItem = Int32Array.from(clauseItems);
+    this.clauseMarks = new Uint32Array(clauseItems.length);
+    this.itemMarks = new Uint32Array(items.length);
+    this.itemHits = new Uint8Array(items.length);
     for (const [field, entries] of byField) {
       const equals = new Map<string, number[]>();
       const literalIds = new Map<string, number>();
       const literals: LiteralTargets[] = [];
-      for (const { atom, item } of entries) {
+      for (const { atom, clause } of entries) {
         if (atom.kind === "equals") {
           const list = equals.get(atom.literal) ?? [];
-          list.push(item);
+          list.push(clause);
           equals.set(atom.literal, list);
           continue;
         }
@@ -294,7 +353,7 @@ export class Prefilter<T> {
           literals.push({ length: atom.literal.length, anywhere: [], atStart: [], atEnd: [] });
         }
         const targets = literals[id]!;
-        (atom.kind === "contains" ? targets.anywhere : atom.kind === "startswith" ? targets.atStart : targets.atEnd).push(item);
+        (atom.kind === "contains" ? targets.anywhere : atom.kind === "startswith" ? targets.atStart : targets.atEnd).push(clause);
       }
       this.literalSeen = new Uint32Array(Math.max(this.literalSeen.length, literals.length));
       const texts = [...literalIds.keys()];
@@ -311,42 +370,69 @@ export class Prefilter<T> {
   /** The items that could match, in their original order. */
   candidates(event: SigmaEvent): T[] {
     this.generation = (this.generation + 1) >>> 0 || 1;
-    this.selected = [...this.unconditional];
-    for (const index of this.unconditional) this.marks[index] = this.generation;
+    const selected = this.selected;
+    selected.length = 0;
+    for (const index of this.unconditional) selected.push(index);
     for (const index of this.fields) {
-      const text = index.field === ANY_FIELD ? event.keywordTexts() : event.lowerText(index.field);
+      if (index.field === ANY_FIELD) {
+        for (const value of event.keywordTexts(true)) this.scanValue(index, value, undefined);
+        continue;
+      }
+      const text = event.text(index.field);
       if (text === undefined) continue;
-      if (typeof text === "string") this.scanValue(index, text);
-      else for (const value of text) this.scanValue(index, value);
+      // Equality atoms look the whole lower-cased value up; the event caches it for the rules that test it.
+      const lowered = index.equals.size > 0 ? event.lowerText(index.field) : undefined;
+      if (typeof text === "string") this.scanValue(index, text, lowered as string | undefined);
+      else for (let k = 0; k < text.length; k++) this.scanValue(index, text[k]!, (lowered as readonly string[] | undefined)?.[k]);
     }
     // Few items are selected per event, so sorting them beats walking every item.
-    return this.selected.sort((a, b) => a - b).map((i) => this.items[i]!);
+    if (selected.length > 1) selected.sort((a, b) => a - b);
+    const items: T[] = new Array(selected.length);
+    for (let i = 0; i < selected.length; i++) items[i] = this.items[selected[i]!]!;
+    return items;
   }
 
-  private mark(items: readonly number[]): void {
-    for (const item of items) {
-      if (this.marks[item] === this.generation) continue;
-      this.marks[item] = this.generation;
-      this.selected.push(item);
+  /** Records satisfied clauses; an item is selected once all of its clauses are. */
+  private mark(clauses: readonly number[]): void {
+    const generation = this.generation;
+    for (const clause of clauses) {
+      if (this.clauseMarks[clause] === generation) continue;
+      this.clauseMarks[clause] = generation;
+      const item = this.clauseItem[clause]!;
+      if (this.itemMarks[item] !== generation) {
+        this.itemMarks[item] = generation;
+        this.itemHits[item] = 0;
+      }
+      if (++this.itemHits[item]! === this.clauseCount[item]) this.selected.push(item);
     }
   }
 
-  private scanValue(index: FieldIndex, value: string): void {
-    // Looking a string up hashes all of it: worth avoiding for long values when no atom tests equality.
-    if (index.equals.size > 0) {
-      const equal = index.equals.get(value);
+  private scanValue(index: FieldIndex, value: string, lowered: string | undefined): void {
+    if (lowered !== undefined) {
+      const equal = index.equals.get(lowered);
       if (equal) this.mark(equal);
     }
+    this.scanText(index, value, lowered);
+  }
+
+  /** @param lowered `text` lower-cased if known (`text` itself when it is), scanned instead once `text` turns out to hold non-ASCII characters */
+  private scanText(index: FieldIndex, text: string, lowered: string | undefined): void {
     const automaton = index.automaton;
-    if (!automaton || (index.skipCheck !== undefined && !index.skipCheck.mayContain(value))) return;
+    if (!automaton || (index.skipCheck !== undefined && !index.skipCheck.mayContain(text))) return;
     // Only a literal's first occurrence can satisfy "anywhere" and "at start"; later ones only "at end".
     this.scanGeneration = (this.scanGeneration + 1) >>> 0 || 1;
     const scan = this.scanGeneration;
     const seen = this.literalSeen;
     const { outputStart, outputIds } = automaton;
     let state = 0;
-    for (let i = 0; i < value.length; i++) {
-      state = automaton.next(state, value.charCodeAt(i));
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      // Marks made so far stay valid: the lower-cased text has the same ASCII prefix.
+      if (code > 127 && lowered !== text) {
+        const folded = lowered ?? text.toLowerCase();
+        return this.scanText(index, folded, folded);
+      }
+      state = automaton.next(state, code);
       for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
         const id = outputIds[k]!;
         const targets = index.literals[id]!;
@@ -355,7 +441,7 @@ export class Prefilter<T> {
           this.mark(targets.anywhere);
           if (i + 1 === targets.length) this.mark(targets.atStart);
         }
-        if (i + 1 === value.length) this.mark(targets.atEnd);
+        if (i + 1 === text.length) this.mark(targets.atEnd);
       }
     }
   }

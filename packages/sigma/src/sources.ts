@@ -95,16 +95,37 @@ function xmlText(value: unknown): unknown {
   return value;
 }
 
+/** `${element}_${attribute}` lower-cased, cached per pair: System attributes repeat in every record. */
+const attributeNames = new Map<string, Map<string, string>>();
+
+function attributeName(element: string, attribute: string): string {
+  let byAttribute = attributeNames.get(element);
+  if (byAttribute === undefined) {
+    byAttribute = new Map();
+    if (attributeNames.size < LOWER_CASE_NAME_LIMIT) attributeNames.set(element, byAttribute);
+  }
+  let name = byAttribute.get(attribute);
+  if (name === undefined) {
+    name = `${element}_${attribute}`.toLowerCase();
+    if (byAttribute.size < LOWER_CASE_NAME_LIMIT) byAttribute.set(attribute, name);
+  }
+  return name;
+}
+
 /** System elements: `Provider` {#attributes: {Name}} → Provider_Name; `EventID` {#text, #attributes} → EventID (+ EventID_Qualifiers). */
 function addSystemElement(fields: FieldMap, key: string, value: unknown): void {
   if (!isRecord(value)) {
     setField(fields, key, value);
     return;
   }
-  const attributes = value["#attributes"];
-  if (isRecord(attributes)) for (const [name, attribute] of Object.entries(attributes)) setField(fields, `${key}_${name}`, attribute);
-  if ("#text" in value) setField(fields, key, value["#text"]);
-  for (const [child, childValue] of Object.entries(value)) if (!child.startsWith("#")) addSystemElement(fields, `${key}_${child}`, childValue);
+  // for…in rather than Object.entries: this runs for every element of every record, and entries allocates.
+  for (const child in value) {
+    const childValue = value[child];
+    if (child === "#attributes") {
+      if (isRecord(childValue)) for (const name in childValue) fields.set(attributeName(key, name), childValue[name]);
+    } else if (child === "#text") setField(fields, key, childValue);
+    else if (!child.startsWith("#")) addSystemElement(fields, `${key}_${child}`, childValue);
+  }
 }
 
 function addEventData(fields: FieldMap, data: unknown): void {
@@ -112,7 +133,8 @@ function addEventData(fields: FieldMap, data: unknown): void {
     if (data !== undefined && data !== null) setField(fields, "Data", data);
     return;
   }
-  for (const [key, value] of Object.entries(data)) {
+  for (const key in data) {
+    const value = data[key];
     if (key === "#attributes") continue;
     if (key === "Data") {
       const items = Array.isArray(value) ? value.map(xmlText) : [xmlText(value)];
@@ -130,7 +152,8 @@ function addEventData(fields: FieldMap, data: unknown): void {
 /** UserData has one provider-specific element; its leaves are exposed under their own names. */
 function addUserData(fields: FieldMap, data: unknown): void {
   if (!isRecord(data)) return;
-  for (const [key, value] of Object.entries(data)) {
+  for (const key in data) {
+    const value = data[key];
     if (key.startsWith("#")) continue;
     if (isRecord(value) && !("#text" in value)) addUserData(fields, value);
     else if (!fields.has(lowerCaseName(key))) setField(fields, key, xmlText(value));
@@ -141,7 +164,8 @@ function flattenEvtx(record: unknown): FieldMap {
   const fields: FieldMap = new Map();
   const event = isRecord(record) && isRecord(record["Event"]) ? record["Event"] : record;
   if (!isRecord(event)) return fields;
-  if (isRecord(event["System"])) for (const [key, value] of Object.entries(event["System"])) addSystemElement(fields, key, value);
+  const system = event["System"];
+  if (isRecord(system)) for (const key in system) addSystemElement(fields, key, system[key]);
   addEventData(fields, event["EventData"]);
   addUserData(fields, event["UserData"]);
   return fields;
@@ -363,6 +387,14 @@ function parseTimestamp(value: unknown): number | undefined {
   return Number.isNaN(time) ? undefined : time;
 }
 
+function timestampOf(fields: FieldMap, mapping: LogSourceMapping): number | undefined {
+  for (const field of mapping.timestamp ?? []) {
+    const time = parseTimestamp(fields.get(lowerCaseName(field)));
+    if (time !== undefined) return time;
+  }
+  return undefined;
+}
+
 function flatten(record: unknown, mapping: LogSourceMapping): FieldMap[] {
   switch (mapping.format) {
     case "evtx":
@@ -396,12 +428,7 @@ export function normalizeRecord(record: unknown, mapping: LogSourceMapping): Sig
       categories.push(category.category);
       applyAliases(fields, category.aliases);
     }
-    let timestamp: number | undefined;
-    for (const field of mapping.timestamp ?? []) {
-      timestamp = parseTimestamp(fields.get(lowerCaseName(field)));
-      if (timestamp !== undefined) break;
-    }
-    return new SigmaEvent(fields, { product: mapping.product, services, categories }, record, timestamp);
+    return new SigmaEvent(fields, { product: mapping.product, services, categories }, record, () => timestampOf(fields, mapping));
   });
 }
 
