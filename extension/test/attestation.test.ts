@@ -181,6 +181,19 @@ describe("pinned extension responder (console attestation)", () => {
     expect((await state.enrollment())?.attestation?.consoleKey).toBe(bytesToBase64Url(layer.consoleKeys.publicKeyRaw));
   });
 
+  it("follows the policy's current pin: added after enrollment it takes effect, and a key attested under another pin is not reused", async () => {
+    await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
+    expect(await responder().tick()).toMatchObject({ outcome: "checked-in" });
+    expect(paths()).toEqual(["/enroll", "/checkin"]);
+    await setPolicy(ca.fingerprint);
+    expect(await responder().tick()).toMatchObject({ outcome: "checked-in" });
+    expect(paths()).toEqual(["/enroll", "/checkin", "/identity", "/checkin"]);
+    expect((await state.enrollment())?.attestation?.caFingerprint).toBe(ca.fingerprint);
+    await setPolicy(rogueCa.fingerprint);
+    expect(await responder().tick()).toMatchObject({ outcome: "error", error: expect.stringMatching(/is not the pinned CA/) });
+    expect(paths().at(-1)).toBe("/identity");
+  });
+
   it("treats a malformed pin in the policy as an invalid policy", async () => {
     await setPolicy("not-a-fingerprint");
     expect(await responder().tick()).toMatchObject({ outcome: "invalid-policy", problem: expect.stringMatching(/caFingerprint/) });

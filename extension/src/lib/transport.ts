@@ -225,7 +225,9 @@ export class ConsoleClient {
 
   async #attestedConsole(): Promise<AttestedConsole> {
     const cached = this.#attestation?.consoleKey;
-    if (!this.#console && cached) this.#console = { consoleKey: cached, verifyKey: await importPublicKey(cached), fresh: false };
+    // A cache that no longer imports (damaged storage) is as good as none: attest again.
+    const verifyKey = !this.#console && cached ? await importPublicKey(cached).catch(() => undefined) : undefined;
+    if (verifyKey && cached) this.#console = { consoleKey: cached, verifyKey, fresh: false };
     if (!this.#console) await this.attest();
     return this.#console!;
   }
