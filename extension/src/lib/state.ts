@@ -12,7 +12,7 @@ export const Enrollment = z.object({
   checkinIntervalSec: z.number().int().positive(),
   /** The CA pin the responder enrolled with. */
   caFingerprint: z.string().optional(),
-  /** The console key an attestation against `caFingerprint` yielded, cached so not every tick asks again. */
+  /** The console key an attestation yielded and the pin it was checked against, cached so not every tick asks again. */
   attestation: z.object({ caFingerprint: z.string(), consoleKey: z.string() }).optional(),
   tags: z.array(z.string()),
   settingsSource: z.enum(["managed", "manual"]),
