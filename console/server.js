@@ -1,7 +1,8 @@
 // Production server: apply migrations, serve the Remix build with Express over HTTP or HTTPS
 // (own CA, generated on first use), and run first start on an empty database.
 //   HOST (default 127.0.0.1), PORT (default 3000), CORVID_DATA_DIR, DATABASE_URL,
-//   CORVID_TLS=1 to serve HTTPS, CORVID_TLS_HOSTNAMES (extra names for the certificate),
+//   CORVID_TLS=1 to serve HTTPS, CORVID_TLS_HOSTNAMES (extra names for the certificate), CORVID_BEHIND_TLS_PROXY=1
+//   (plain HTTP behind a TLS proxy; the console CA is still created, for console attestation),
 //   CORVID_PUBLIC_URL (base URL printed in links), CORVID_ADMIN_EMAIL (first administrator),
 //   CORVID_BUILD_DIR (the Remix build, default ./build).
 import { execFileSync } from "node:child_process";
@@ -23,30 +24,45 @@ function fail(message) {
   process.exit(1);
 }
 
-/** Certificate authority + server certificate in <data>/tls, made with the openssl command. */
-function ensureTlsFiles(tlsDir, hostnames) {
-  const files = { caCert: "ca.crt", caKey: "ca.key", cert: "server.crt", key: "server.key" };
-  const paths = Object.fromEntries(Object.entries(files).map(([k, f]) => [k, path.join(tlsDir, f)]));
-  if (!Object.values(paths).every((p) => existsSync(p))) {
+const openssl = (tlsDir, ...args) => execFileSync("openssl", args, { cwd: tlsDir, stdio: ["ignore", "ignore", "pipe"] });
+const EC_KEY = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
+
+function opensslProblem(error, tlsDir) {
+  if (error.code === "ENOENT") return `the \`openssl\` command is needed to create the console's CA (install openssl) or put ca.crt and ca.key into ${tlsDir}`;
+  return error.stderr?.toString() || error.message;
+}
+
+/**
+ * The console CA in <data>/tls (ca.crt, ca.key), made with the openssl command once and never replaced: TLS
+ * certificates chain to it and responders pin it (the extension through console attestation, ADR 006).
+ * Returns its fingerprint: SHA-256 of the certificate's DER bytes, lower-case hex.
+ */
+function ensureCa(tlsDir) {
+  const certFile = path.join(tlsDir, "ca.crt");
+  if (!existsSync(certFile) || !existsSync(path.join(tlsDir, "ca.key"))) {
     mkdirSync(tlsDir, { recursive: true, mode: 0o700 });
-    const openssl = (...args) => execFileSync("openssl", args, { cwd: tlsDir, stdio: ["ignore", "ignore", "pipe"] });
-    const ecKey = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes"];
-    try {
-      openssl("req", "-x509", ...ecKey, "-keyout", files.caKey, "-out", files.caCert, "-days", "3650", "-subj", "/CN=Corvid console CA",
-        "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
-      openssl("req", ...ecKey, "-keyout", files.key, "-out", "server.csr", "-subj", `/CN=${hostnames[0]}`);
+    openssl(tlsDir, "req", "-x509", ...EC_KEY, "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=Corvid console CA",
+      "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign");
+  }
+  const pem = readFileSync(certFile, "utf8");
+  return { pem, fingerprint: new X509Certificate(pem).fingerprint256.replaceAll(":", "").toLowerCase() };
+}
+
+/** The CA plus a server certificate signed by it, in <data>/tls. */
+function ensureTlsFiles(tlsDir, hostnames) {
+  const files = { cert: path.join(tlsDir, "server.crt"), key: path.join(tlsDir, "server.key") };
+  try {
+    const ca = ensureCa(tlsDir);
+    if (!existsSync(files.cert) || !existsSync(files.key)) {
+      openssl(tlsDir, "req", ...EC_KEY, "-keyout", "server.key", "-out", "server.csr", "-subj", `/CN=${hostnames[0]}`);
       const altNames = hostnames.map((h) => (/^[\d.]+$|:/.test(h) ? `IP:${h}` : `DNS:${h}`)).join(",");
       writeFileSync(path.join(tlsDir, "server.ext"), `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${altNames}\n`);
-      openssl("x509", "-req", "-in", "server.csr", "-CA", files.caCert, "-CAkey", files.caKey, "-CAcreateserial", "-out", files.cert, "-days", "825", "-extfile", "server.ext");
-    } catch (error) {
-      if (error.code === "ENOENT") fail("CORVID_TLS=1 needs the `openssl` command to create the console's CA (install openssl) or put ca.crt, ca.key, server.crt, server.key into " + tlsDir);
-      fail(`could not create TLS certificates: ${error.stderr?.toString() || error.message}`);
+      openssl(tlsDir, "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "server.crt", "-days", "825", "-extfile", "server.ext");
     }
+    return { key: readFileSync(files.key), cert: readFileSync(files.cert), ca: ca.pem, caFingerprint: ca.fingerprint };
+  } catch (error) {
+    fail(`CORVID_TLS=1: could not create TLS certificates: ${opensslProblem(error, tlsDir)}`);
   }
-  const caPem = readFileSync(paths.caCert, "utf8");
-  // What responders pin: SHA-256 of the CA certificate's DER bytes, lower-case hex.
-  const caFingerprint = new X509Certificate(caPem).fingerprint256.replaceAll(":", "").toLowerCase();
-  return { key: readFileSync(paths.key), cert: readFileSync(paths.cert), ca: caPem, caFingerprint };
 }
 
 function isLoopbackHost(host) {
@@ -74,12 +90,23 @@ async function main() {
   const migration = await migrate({ url: databaseUrl });
   if (migration.applied.length > 0) console.log(`corvid: applied ${migration.applied.length} migration(s) to the ${migration.provider} database`);
 
+  const tlsDir = path.join(dataDir, "tls");
   let tls = null;
+  let identityFingerprint = null;
   if (tlsEnabled) {
     const extra = (process.env.CORVID_TLS_HOSTNAMES ?? "").split(",").map((h) => h.trim()).filter(Boolean);
     const names = [...new Set([...(host === "0.0.0.0" || host === "::" ? [] : [host]), "localhost", "127.0.0.1", ...extra])];
-    tls = ensureTlsFiles(path.join(dataDir, "tls"), names);
+    tls = ensureTlsFiles(tlsDir, names);
     process.env.CORVID_CA_FINGERPRINT = tls.caFingerprint;
+    identityFingerprint = tls.caFingerprint;
+  } else if (behindTlsProxy || existsSync(path.join(tlsDir, "ca.crt"))) {
+    // Behind a TLS proxy the CA serves attestation only: browser responders pin it instead of the proxy's certificate.
+    // Its absence must not stop the console; pinned browser responders are then refused with a clear message.
+    try {
+      identityFingerprint = ensureCa(tlsDir).fingerprint;
+    } catch (error) {
+      console.error(`corvid: no console CA, so browser responders with a caFingerprint will be refused: ${opensslProblem(error, tlsDir)}`);
+    }
   }
 
   const buildDir = path.resolve(consoleDir, process.env.CORVID_BUILD_DIR ?? "build");
@@ -113,7 +140,7 @@ async function main() {
   const banner = await build.entry.module.runFirstStart({ publicUrl, adminEmail: process.env.CORVID_ADMIN_EMAIL || "admin@corvid.local" });
   if (banner) console.log(banner);
   console.log(`corvid: console listening on ${scheme}://${displayHost}:${actualPort} (data: ${dataDir}, database: ${migration.provider})`);
-  if (tls) console.log(`corvid: CA fingerprint (sha256) ${tls.caFingerprint}; CA certificate ${path.join(dataDir, "tls", "ca.crt")}`);
+  if (identityFingerprint) console.log(`corvid: CA fingerprint (sha256) ${identityFingerprint}; CA certificate ${path.join(tlsDir, "ca.crt")}`);
   console.log(`corvid: log in at ${publicUrl}/login`);
 
   const shutdown = () => {

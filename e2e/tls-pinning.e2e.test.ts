@@ -1,7 +1,9 @@
 // HTTPS with the console's own CA: an agent enrolls with nothing but the CA fingerprint, and refuses a console
 // whose CA does not match the pin.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
+import https from "node:https";
 import path from "node:path";
+import { HEADER_ATTEST, HEADER_CONSOLE_SIGNATURE, HEADER_NONCE, bytesToBase64Url, responderPaths, verifyConsoleIdentity } from "@corvid/protocol";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type StartedConsole, repoRoot, runAgent, startConsole, startProcess, temporaryDirectory } from "./harness.ts";
 
@@ -36,6 +38,25 @@ describe("console over HTTPS with its own CA, agent pinning the CA fingerprint",
     const enroll = runAgent(["enroll", "--console", consoleServer.url, "--token", await deploymentToken(), "--ca-fingerprint", caFingerprint, "--state-dir", path.join(agentStates.path, "good")]);
     expect(await enroll.exited, enroll.text).toBe(0);
     expect(enroll.text).toMatch(/enrolled as r_[a-z2-7]+/);
+  });
+
+  it("attests (for the extension, which cannot see TLS) with the same CA it serves TLS with", async () => {
+    const nonce = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+    const answer = await new Promise<{ status: number; signature: string | undefined; body: Uint8Array }>((resolve, reject) => {
+      const request = https.request(
+        consoleServer.url + responderPaths.identity,
+        { method: "POST", ca: readFileSync(path.join(dataDir.path, "tls", "ca.crt")), headers: { "content-type": "application/json", [HEADER_ATTEST]: "1", [HEADER_NONCE]: nonce } },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => resolve({ status: response.statusCode!, signature: response.headers[HEADER_CONSOLE_SIGNATURE] as string | undefined, body: new Uint8Array(Buffer.concat(chunks)) }));
+        },
+      );
+      request.on("error", reject);
+      request.end("{}");
+    });
+    expect(answer.status).toBe(200);
+    await expect(verifyConsoleIdentity({ pin: caFingerprint, nonce, ...answer })).resolves.toMatchObject({ consoleKey: expect.any(String) });
   });
 
   it("will not serve plain HTTP on a non-loopback address", async () => {

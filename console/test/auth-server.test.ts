@@ -106,6 +106,11 @@ describe("server.js over HTTPS", () => {
     expect(home.status).toBe(200);
     expect(home.body).toContain("Overview");
     expect(home.body).toContain("root@corvid.test");
+    // The Deployment page gives the fingerprint for the agent's install command and for the extension's policy.
+    const fingerprint = createHash("sha256").update(new X509Certificate(ca).raw).digest("hex");
+    const deployment = await request(`${origin}/deployment`, { cookie });
+    expect(deployment.body).toContain(`--ca-fingerprint ${fingerprint}`);
+    expect(deployment.body).toMatch(new RegExp(`data-testid="extension-pin"[^]*?<code>${fingerprint}</code>`));
 
     const noCsrf = await request(`${origin}/users`, { method: "POST", cookie, origin, form: { intent: "create", email: "x@corvid.test", role: "viewer" } });
     expect(noCsrf.status).toBe(403);

@@ -2,7 +2,8 @@
 // policy with a deployment token from the console's CLI → enrollment → the browser asset online in the console →
 // an acquisition started in the console UI while the user browses and downloads → the service worker stopped in the
 // middle of the history upload, which resumes → the evidence, read back through the console UI, holds the visits,
-// the download and the extension list, with the SHA-256 the console recorded.
+// the download and the extension list, with the SHA-256 the console recorded. The policy pins the console's CA
+// (the console makes one as it would behind a TLS proxy), so all of this runs over attested, signed answers.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -41,7 +42,7 @@ describe("extension with the real console", () => {
   const work = mkdtempSync(path.join(tmpdir(), "corvid-ext-console-"));
   const dataDir = path.join(work, "data");
   // Small chunks make the seeded history a multi-chunk upload the relay can interrupt.
-  const env = { ...process.env, HOST: "127.0.0.1", PORT: "0", CORVID_DATA_DIR: dataDir, DATABASE_URL: "", CORVID_UPLOAD_CHUNK_SIZE: "65536" };
+  const env = { ...process.env, HOST: "127.0.0.1", PORT: "0", CORVID_DATA_DIR: dataDir, DATABASE_URL: "", CORVID_UPLOAD_CHUNK_SIZE: "65536", CORVID_BEHIND_TLS_PROXY: "1" };
   let consoleProcess: ChildProcess;
   let consoleUrl: string;
   let proxy: ChunkHoldingProxy;
@@ -52,12 +53,15 @@ describe("extension with the real console", () => {
   let worker: Worker;
   let page: Page;
   let caseUrl: string;
+  let caFingerprint: string;
 
   beforeAll(async () => {
     mkdirSync(dataDir);
     consoleProcess = spawn(process.execPath, ["server.js"], { cwd: consoleDir, env, stdio: ["ignore", "pipe", "pipe"] });
     const loginLink = waitForOutput(consoleProcess, /login link: (\S+)/);
+    const fingerprint = waitForOutput(consoleProcess, /CA fingerprint \(sha256\) ([0-9a-f]{64})/);
     consoleUrl = (await waitForOutput(consoleProcess, /console listening on (https?:\/\/\S+)/))[1]!;
+    caFingerprint = (await fingerprint)[1]!;
     const created = execFileSync(process.execPath, [path.join(consoleDir, "bin/corvid.mjs"), "token", "create", "--org", "default", "--name", "chromebooks", "--tags", "chromeos"], { cwd: consoleDir, env, encoding: "utf8" });
     const token = /token: (\S+)/.exec(created)![1]!;
     proxy = new ChunkHoldingProxy(new URL(consoleUrl));
@@ -66,7 +70,7 @@ describe("extension with the real console", () => {
 
     let unpacked: string;
     ({ extensionId, unpacked } = buildExtension(work));
-    policyFile = installPolicy("corvid-extension-console-test", extensionId, { consoleUrl: proxyUrl, deploymentToken: token, profileEmail: PROFILE_EMAIL });
+    policyFile = installPolicy("corvid-extension-console-test", extensionId, { consoleUrl: proxyUrl, deploymentToken: token, profileEmail: PROFILE_EMAIL, caFingerprint });
     ({ context, worker } = await launchWithExtension(work, extensionId, unpacked));
 
     page = await context.newPage();
@@ -120,6 +124,12 @@ describe("extension with the real console", () => {
       },
       120_000,
     );
+    // Enrolled through console attestation: the console key it verifies answers with is cached under the pin.
+    const enrollment = await worker.evaluate(async () => {
+      const stored = await (globalThis as unknown as { chrome: { storage: { local: { get(key: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get("corvid.enrollment");
+      return stored["corvid.enrollment"] as { caFingerprint?: string; attestation?: { caFingerprint: string; consoleKey: string } };
+    });
+    expect(enrollment).toMatchObject({ caFingerprint, attestation: { caFingerprint, consoleKey: expect.stringMatching(/^[A-Za-z0-9_-]{43}$/) } });
     const row = page.locator(`[data-testid="asset-row"][data-hostname="${PROFILE_EMAIL}"]`);
     expect(await row.getByTestId("asset-browser").textContent()).toMatch(/browser responder · .*\d+\./);
     // Facts the asset page does not spell out: the extension ID and the deployment token's tags.

@@ -10,7 +10,7 @@ import {
   revokeDeploymentToken,
 } from "../lib/deployment-tokens.server.ts";
 import { formatTime } from "../lib/evidence/format.ts";
-import { consoleCaFingerprint } from "../lib/responder/context.server.ts";
+import { consoleCaFingerprint, getResponderContext } from "../lib/responder/context.server.ts";
 import { ActionNotice } from "../lib/action-notice.tsx";
 
 export const meta: MetaFunction = () => [{ title: "Deployment · Corvid" }];
@@ -31,6 +31,8 @@ export async function loader({ request }: LoaderFunctionArgs) {
     canManage: hasRole(user, "admin"),
     consoleUrl: consoleUrl(request),
     caFingerprint: consoleCaFingerprint() ?? null,
+    // The CA the console attests with (also behind a TLS proxy): what the Chrome extension's policy pins.
+    attestationFingerprint: (await getResponderContext()).identity?.caFingerprint ?? null,
     tokens: tokens.map((token) => ({
       id: token.id,
       name: token.name,
@@ -84,7 +86,7 @@ export async function action({ request }: ActionFunctionArgs) {
 }
 
 export default function DeploymentPage() {
-  const { tokens, csrfToken, canManage, consoleUrl, caFingerprint } = useLoaderData<typeof loader>();
+  const { tokens, csrfToken, canManage, consoleUrl, caFingerprint, attestationFingerprint } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const token = result && "token" in result ? result.token : undefined;
   const pin = caFingerprint ? ` --ca-fingerprint ${caFingerprint}` : "";
@@ -122,6 +124,12 @@ export default function DeploymentPage() {
       {caFingerprint ? (
         <p className="muted">
           Console CA fingerprint (SHA-256): <code>{caFingerprint}</code>
+        </p>
+      ) : null}
+      {attestationFingerprint ? (
+        <p className="muted" data-testid="extension-pin">
+          Chrome extension policy: set <code>caFingerprint</code> to <code>{attestationFingerprint}</code> so the extension only talks to
+          this console (it checks the console&apos;s signatures against this CA before sending its token).
         </p>
       ) : null}
 

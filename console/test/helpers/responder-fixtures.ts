@@ -21,6 +21,7 @@ import { UNUSABLE_PASSWORD_HASH } from "../../app/lib/password.server.ts";
 import { handleCheckin } from "../../app/lib/responder/checkin.server.ts";
 import type { ResponderContext } from "../../app/lib/responder/context.server.ts";
 import { handleEnroll } from "../../app/lib/responder/enroll.server.ts";
+import { handleIdentity, signIfAsked } from "../../app/lib/responder/identity.server.ts";
 import { respond } from "../../app/lib/responder/errors.server.ts";
 import { handleTaskProgress } from "../../app/lib/responder/progress.server.ts";
 import { handleUploadBegin, handleUploadChunk, handleUploadComplete } from "../../app/lib/evidence/uploads.server.ts";
@@ -209,6 +210,7 @@ function toRequest(message: IncomingMessage, origin: string): Request {
 }
 
 const ROUTES: [string, RegExp, (ctx: ResponderContext, request: Request, match: RegExpExecArray) => Promise<unknown>][] = [
+  ["POST", /^\/api\/responder\/v1\/identity$/, (ctx, request) => handleIdentity(ctx, request)],
   ["POST", /^\/api\/responder\/v1\/enroll$/, (ctx, request) => handleEnroll(ctx, request)],
   ["POST", /^\/api\/responder\/v1\/checkin$/, (ctx, request) => handleCheckin(ctx, request)],
   ["POST", /^\/api\/responder\/v1\/tasks\/([^/]+)\/progress$/, (ctx, request, match) => handleTaskProgress(ctx, request, match[1]!)],
@@ -217,7 +219,7 @@ const ROUTES: [string, RegExp, (ctx: ResponderContext, request: Request, match: 
   ["POST", /^\/api\/responder\/v1\/uploads\/([^/]+)\/complete$/, (ctx, request, match) => handleUploadComplete(ctx, request, match[1]!)],
 ];
 
-/** A real HTTP server in front of the responder handlers (the same functions the Remix routes call). */
+/** A real HTTP server in front of the responder handlers (the same functions, and response signing, the Remix routes use). */
 export async function startResponderServer(ctx: ResponderContext): Promise<{ url: string; close(): Promise<void> }> {
   let origin = "";
   const server: Server = createServer(async (message, reply) => {
@@ -225,7 +227,7 @@ export async function startResponderServer(ctx: ResponderContext): Promise<{ url
     const pathname = new URL(request.url).pathname;
     const route = ROUTES.find(([method, pattern]) => method === request.method && pattern.test(pathname));
     const response = route
-      ? await respond(() => route[2](ctx, request, route[1].exec(pathname)!))
+      ? await signIfAsked(ctx.identity, request, await respond(() => route[2](ctx, request, route[1].exec(pathname)!)))
       : new Response(JSON.stringify({ error: { code: "not-found", message: "no route" } }), { status: 404 });
     reply.writeHead(response.status, Object.fromEntries(response.headers));
     reply.end(Buffer.from(await response.arrayBuffer()));

@@ -1,10 +1,23 @@
+import { normalizeCaFingerprint } from "@corvid/protocol";
 import { z } from "zod";
 
 /** What an admin sets in managed storage, or a user enters on the options page of an unmanaged Chrome. */
 export const EnrollmentSettings = z.object({
   consoleUrl: z.string().min(1).max(2048),
   deploymentToken: z.string().min(1).max(256),
-  caFingerprint: z.string().max(200).optional(),
+  /** SHA-256 of the console CA certificate: the console must prove it holds that CA (ADR 006). */
+  caFingerprint: z
+    .string()
+    .max(200)
+    .transform((value, context) => {
+      try {
+        return normalizeCaFingerprint(value);
+      } catch {
+        context.addIssue({ code: "custom", message: "expected the console CA's SHA-256 fingerprint (64 hex digits, colons allowed)" });
+        return z.NEVER;
+      }
+    })
+    .optional(),
   tags: z.array(z.string().min(1).max(64)).max(64).optional(),
   allowCookieValues: z.boolean().optional(),
   profileEmail: z.string().max(320).optional(),

@@ -104,7 +104,9 @@ export class Responder {
     const keys = await generateResponderKeys();
     const responderId = await responderIdFromPublicKey(keys.publicKeyRaw);
     const tags = settings.tags ?? [];
-    const client = new ConsoleClient({ consoleUrl, ...this.#fetchOption() });
+    // With a pin, the client makes the console prove it holds the pinned CA before the token is sent.
+    const pin = settings.caFingerprint;
+    const client = new ConsoleClient({ consoleUrl, attestation: pin ? { caFingerprint: pin } : undefined, ...this.#fetchOption() });
     const response = await client.enroll({
       protocolVersion: PROTOCOL_VERSION,
       deploymentToken: settings.deploymentToken,
@@ -119,7 +121,9 @@ export class Responder {
       responderId,
       organizationId: response.organizationId,
       checkinIntervalSec: response.checkinIntervalSec,
-      ...(response.caFingerprint ?? settings.caFingerprint ? { caFingerprint: response.caFingerprint ?? settings.caFingerprint } : {}),
+      // Only the policy's pin counts: the console's own caFingerprint answer is what a rogue console would claim too.
+      ...(pin ? { caFingerprint: pin } : {}),
+      ...(pin && client.consoleKey ? { attestation: { caFingerprint: pin, consoleKey: client.consoleKey } } : {}),
       tags,
       settingsSource: source,
       enrolledAt: new Date().toISOString(),
@@ -134,10 +138,18 @@ export class Responder {
   }
 
   async #client(enrollment: Enrollment): Promise<ConsoleClient> {
-    const stored = await this.#options.state.keys();
+    const { state } = this.#options;
+    const stored = await state.keys();
     if (!stored) throw new Error("enrollment without keys in storage");
     const keys = await importResponderKeys(stored);
-    return new ConsoleClient({ consoleUrl: enrollment.consoleUrl, identity: { responderId: enrollment.responderId, privateKey: keys.privateKey }, ...this.#fetchOption() });
+    // The pin follows the current policy, so an admin can add or change it without re-enrolling the fleet.
+    const settings = await readSettings(this.#options.api);
+    const pin = settings.source === "managed" || settings.source === "manual" ? settings.settings.caFingerprint : enrollment.caFingerprint;
+    const cached = pin && enrollment.attestation?.caFingerprint === pin ? enrollment.attestation.consoleKey : undefined;
+    const attestation = pin
+      ? { caFingerprint: pin, consoleKey: cached, onAttested: (consoleKey: string) => state.rememberAttestation(enrollment.responderId, { caFingerprint: pin, consoleKey }) }
+      : undefined;
+    return new ConsoleClient({ consoleUrl: enrollment.consoleUrl, identity: { responderId: enrollment.responderId, privateKey: keys.privateKey }, attestation, ...this.#fetchOption() });
   }
 
   async #checkinAndWork(enrollment: Enrollment, profileEmail: string | undefined, allowCookieValues: boolean): Promise<TickOutcome> {

@@ -10,7 +10,10 @@ export const Enrollment = z.object({
   responderId: z.string(),
   organizationId: z.string(),
   checkinIntervalSec: z.number().int().positive(),
+  /** The CA pin the responder enrolled with. */
   caFingerprint: z.string().optional(),
+  /** The console key an attestation yielded and the pin it was checked against, cached so not every tick asks again. */
+  attestation: z.object({ caFingerprint: z.string(), consoleKey: z.string() }).optional(),
   tags: z.array(z.string()),
   settingsSource: z.enum(["managed", "manual"]),
   enrolledAt: z.string(),
@@ -84,6 +87,12 @@ export class ResponderState {
   async saveEnrollment(enrollment: Enrollment, keys: StoredResponderKeys): Promise<void> {
     // One write, so a SW stopped in between never leaves keys without their enrollment.
     await this.area.set({ [KEYS.enrollment]: enrollment, [KEYS.keys]: keys });
+  }
+
+  /** Caches the console key attested for this responder's enrollment (ignored if it was replaced meanwhile). */
+  async rememberAttestation(responderId: string, attestation: { caFingerprint: string; consoleKey: string }): Promise<void> {
+    const enrollment = await this.enrollment();
+    if (enrollment?.responderId === responderId) await this.area.set({ [KEYS.enrollment]: { ...enrollment, attestation } });
   }
 
   async forgetEnrollment(): Promise<void> {

@@ -9,9 +9,17 @@ export const HEADER_TIMESTAMP = "x-corvid-timestamp";
 export const HEADER_NONCE = "x-corvid-nonce";
 export const HEADER_SIGNATURE = "x-corvid-signature";
 export const HEADER_CHUNK_SHA256 = "x-corvid-chunk-sha256";
+/** Request header (value "1"): the responder wants this response signed by the console's attested key. */
+export const HEADER_ATTEST = "x-corvid-attest";
+/** Response header: the console's Ed25519 signature over the response (see responseSigningString). */
+export const HEADER_CONSOLE_SIGNATURE = "x-corvid-console-signature";
 
 /** First line of every signed string; bump with the signing scheme. */
 export const SIGNATURE_SCHEME = "corvid-v1";
+/** First line of the message the console CA signs to endorse the console's response-signing key. */
+export const ENDORSEMENT_SCHEME = "corvid-console-key-v1";
+/** First line of every signed console response. */
+export const RESPONSE_SIGNATURE_SCHEME = "corvid-response-v1";
 
 /** A request whose timestamp is further than this from the console's clock is stale. */
 export const MAX_CLOCK_SKEW_MS = 5 * 60 * 1000;

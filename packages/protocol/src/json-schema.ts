@@ -5,6 +5,7 @@ import { AssetFacts } from "./schemas/asset.ts";
 import { CheckinRequest, CheckinResponse } from "./schemas/checkin.ts";
 import { EnrollRequest, EnrollResponse } from "./schemas/enrollment.ts";
 import { ErrorBody } from "./schemas/error.ts";
+import { ConsoleIdentity } from "./schemas/identity.ts";
 import { TaskAssignment, TaskProgress, TaskProgressResponse } from "./schemas/task.ts";
 import { TimelineEvent } from "./schemas/timeline.ts";
 import {
@@ -19,6 +20,7 @@ import {
 /** Every schema published as JSON Schema under packages/protocol/schema/<name>.json. */
 export const PUBLISHED_SCHEMAS = {
   AssetFacts,
+  ConsoleIdentity,
   EnrollRequest,
   EnrollResponse,
   CheckinRequest,

@@ -2,6 +2,8 @@ import { RESPONDER_API_BASE } from "./constants.ts";
 
 /** Paths (without origin) of every responder endpoint; the signed path is exactly what is requested. */
 export const responderPaths = {
+  /** Unsigned: the console proves it holds the pinned CA before a responder sends its deployment token. */
+  identity: `${RESPONDER_API_BASE}/identity`,
   enroll: `${RESPONDER_API_BASE}/enroll`,
   checkin: `${RESPONDER_API_BASE}/checkin`,
   /** Check-in that the console may hold open (long-poll) until a task is queued. */

@@ -1,4 +1,6 @@
 // The protocol must run unchanged in a browser (the extension responder) and interoperate with Node (agent, console).
+import { X509Certificate, createPrivateKey } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 import { type Browser, type Page, chromium } from "playwright-core";
@@ -6,13 +8,18 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHROMIUM_ARGS, findChromium } from "@corvid/testing";
 import {
   InMemoryNonceStore,
+  PROTOCOL_VERSION,
   type SignedHeaders,
+  bytesToBase64Url,
+  caFingerprintFromDer,
+  endorseConsoleKey,
   exportResponderKeys,
   generateResponderKeys,
   importResponderKeys,
   responderIdFromPublicKey,
   responderPaths,
   signRequest,
+  signResponse,
   verifyRequest,
 } from "../src/index.ts";
 import { checkinRequest } from "./fixtures/messages.ts";
@@ -114,6 +121,29 @@ describe("in Chromium", () => {
     const node = await nodeSide(now, body);
     const result = await page.evaluate(exerciseProtocol, { body, path: responderPaths.checkin, now, ...node });
     await checkBrowserResult(result as BrowserResult, now, body);
+  });
+
+  it("checks a console identity made in Node with an openssl CA: DER reader, P-256 SPKI import, endorsement, response signature", async () => {
+    const fixture = (name: string) => readFileSync(new URL(`./fixtures/attestation/${name}`, import.meta.url));
+    const der = new Uint8Array(new X509Certificate(fixture("ca.crt")).raw);
+    const pkcs8 = createPrivateKey(fixture("ca.key")).export({ format: "der", type: "pkcs8" });
+    const caKey = await crypto.subtle.importKey("pkcs8", pkcs8, { name: "ECDSA", namedCurve: "P-256" }, false, ["sign"]);
+    const consoleKeys = await generateResponderKeys();
+    const consoleKey = bytesToBase64Url(consoleKeys.publicKeyRaw);
+    const nonce = bytesToBase64Url(crypto.getRandomValues(new Uint8Array(16)));
+    const body = JSON.stringify({ protocolVersion: PROTOCOL_VERSION, caCertificate: bytesToBase64Url(der), consoleKey, endorsement: await endorseConsoleKey(caKey, consoleKey) });
+    const signature = await signResponse({ nonce, status: 200, body, privateKey: consoleKeys.privateKey });
+    const outcome = await page.evaluate(
+      async ({ pin, nonce, body, signature }) => {
+        const p = (globalThis as unknown as { corvidProtocol: typeof import("../src/index.ts") }).corvidProtocol;
+        const bytes = new TextEncoder().encode(body);
+        const attested = await p.verifyConsoleIdentity({ pin, nonce, status: 200, body: bytes, signature });
+        const wrongPin = await p.verifyConsoleIdentity({ pin: "ab".repeat(32), nonce, status: 200, body: bytes, signature }).catch((error: { reason: string }) => error.reason);
+        return { consoleKey: attested.consoleKey, wrongPin };
+      },
+      { pin: await caFingerprintFromDer(der), nonce, body, signature },
+    );
+    expect(outcome).toEqual({ consoleKey, wrongPin: "pin-mismatch" });
   });
 
   it("explains that WebCrypto needs a secure context instead of failing obscurely", async () => {

@@ -1,6 +1,8 @@
+import path from "node:path";
 import { CHECKIN_LONG_POLL_MAX_SEC } from "@corvid/protocol";
 import { resolveDataDir } from "../../../db/config.js";
 import { getDb, type Db } from "../../db.server.ts";
+import { loadConsoleIdentity, type ConsoleIdentityKeys } from "./identity.server.ts";
 
 /** Everything a responder endpoint needs; tests build their own with a temporary database and data directory. */
 export interface ResponderContext {
@@ -12,6 +14,8 @@ export interface ResponderContext {
   longPollMs: number;
   /** SHA-256 of the console CA certificate (DER, hex) when the console serves HTTPS with its own CA. */
   caFingerprint?: string;
+  /** The CA-endorsed key that signs responses for pinned responders; absent when the console has no CA. */
+  identity?: ConsoleIdentityKeys;
 }
 
 /**
@@ -29,12 +33,19 @@ let processContext: Promise<ResponderContext> | undefined;
 export function getResponderContext(): Promise<ResponderContext> {
   processContext ??= (async () => {
     const caFingerprint = consoleCaFingerprint();
+    const dataDir = resolveDataDir(process.env);
+    // Unusable CA files must not take the responder API down for unpinned responders: log, and refuse only attestation.
+    const identity = await loadConsoleIdentity(path.join(dataDir, "tls")).catch((error: unknown) => {
+      console.error(`corvid: console attestation disabled: ${error instanceof Error ? error.message : String(error)}`);
+      return undefined;
+    });
     return {
       db: await getDb(),
-      dataDir: resolveDataDir(process.env),
+      dataDir,
       now: Date.now,
       longPollMs: CHECKIN_LONG_POLL_MAX_SEC * 1000,
       ...(caFingerprint ? { caFingerprint } : {}),
+      ...(identity ? { identity } : {}),
     };
   })().catch((error) => {
     processContext = undefined;

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs } from "@remix-run/node";
 import { errorBody } from "@corvid/protocol";
 import { getResponderContext, type ResponderContext } from "./context.server.ts";
 import { jsonResponse, respond } from "./errors.server.ts";
+import { signIfAsked } from "./identity.server.ts";
 
 type Params = ActionFunctionArgs["params"];
 
@@ -11,14 +12,16 @@ function methodNotAllowed(allowed: string): Response {
   return response;
 }
 
-/** A Remix `action` for one responder endpoint: method check, process context, contract-shaped errors. */
+/** A Remix `action` for one responder endpoint: method check, process context, contract-shaped errors, signed answers for pinned responders. */
 export function responderAction(
   method: "POST" | "PUT",
   handler: (ctx: ResponderContext, request: Request, params: Params) => Promise<unknown>,
 ) {
   return async ({ request, params }: ActionFunctionArgs): Promise<Response> => {
     if (request.method !== method) return methodNotAllowed(method);
-    return respond(async () => handler(await getResponderContext(), request, params));
+    let ctx: ResponderContext | undefined;
+    const response = await respond(async () => handler((ctx = await getResponderContext()), request, params));
+    return signIfAsked(ctx?.identity, request, response);
   };
 }
 

@@ -33,8 +33,9 @@ export type VerifyResult = { ok: true } | { ok: false; reason: VerifyFailureReas
 const METHOD_PATTERN = /^[A-Z]{1,16}$/;
 const PATH_PATTERN = /^\/[\x21-\x7e]*$/;
 const TIMESTAMP_PATTERN = /^\d{1,16}$/;
-const NONCE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
-const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{86}$/;
+export const NONCE_PATTERN = /^[A-Za-z0-9_-]{22}$/;
+/** An Ed25519 signature (64 bytes) as unpadded base64url. */
+export const SIGNATURE_PATTERN = /^[A-Za-z0-9_-]{86}$/;
 
 /**
  * The exact UTF-8 string that is signed. Method and path are checked so that no field can
@@ -94,7 +95,7 @@ async function responderIdOfKey(publicKey: CryptoKey | Uint8Array | string): Pro
   return responderId;
 }
 
-function readHeader(headers: HeaderSource, name: string): string | undefined {
+export function readHeader(headers: HeaderSource, name: string): string | undefined {
   if (headers instanceof Headers) return headers.get(name) ?? undefined;
   const value = headers[name];
   // Repeated signature headers are ambiguous: treat them as absent rather than pick one.
