@@ -35,10 +35,11 @@ function lower(text: FieldText): FieldText {
  * Text and lower-cased text of each field are computed at most once per event, however many rules read them.
  */
 export class SigmaEvent {
-  /** Per field: its text, or null when it has none (one Map lookup per read, whether or not the field has text). */
-  private readonly textCache = new Map<string, FieldText | null>();
-  private readonly lowerCache = new Map<string, FieldText | null>();
-  private readonly keywordHaystacks = new Map<boolean, readonly string[]>();
+  /** Text of fields whose values are not strings (numbers, lists), and lower-cased text, computed once per event. */
+  #texts: Map<string, FieldText | null> | undefined;
+  #lowerTexts: Map<string, FieldText | null> | undefined;
+  #keywordTexts: readonly string[] | undefined;
+  #lowerKeywordTexts: readonly string[] | undefined;
 
   #timestamp: number | undefined | (() => number | undefined);
 
@@ -78,27 +79,33 @@ export class SigmaEvent {
   }
 
   text(field: string): FieldText | undefined {
-    let text = this.textCache.get(field);
+    const value = this.fields.get(field);
+    // Most values are strings already: no conversion to remember.
+    if (typeof value === "string") return value;
+    if (value === undefined || value === null) return undefined;
+    this.#texts ??= new Map();
+    let text = this.#texts.get(field);
     if (text === undefined) {
-      text = toText(this.fields.get(field)) ?? null;
-      this.textCache.set(field, text);
+      text = toText(value) ?? null;
+      this.#texts.set(field, text);
     }
     return text ?? undefined;
   }
 
   lowerText(field: string): FieldText | undefined {
-    let folded = this.lowerCache.get(field);
+    this.#lowerTexts ??= new Map();
+    let folded = this.#lowerTexts.get(field);
     if (folded === undefined) {
       const text = this.text(field);
       folded = text === undefined ? null : lower(text);
-      this.lowerCache.set(field, folded);
+      this.#lowerTexts.set(field, folded);
     }
     return folded ?? undefined;
   }
 
   /** All field values as text (lower-cased unless `caseSensitive`), searched by keyword (field-less) detections. */
   keywordTexts(caseSensitive = false): readonly string[] {
-    let texts = this.keywordHaystacks.get(caseSensitive);
+    let texts = caseSensitive ? this.#keywordTexts : this.#lowerKeywordTexts;
     if (texts === undefined) {
       // Straight from the field values: going through the per-field caches costs more than it saves here.
       const collected: string[] = [];
@@ -108,7 +115,8 @@ export class SigmaEvent {
         else if (text !== undefined) for (const item of text) collected.push(caseSensitive ? item : item.toLowerCase());
       }
       texts = collected;
-      this.keywordHaystacks.set(caseSensitive, texts);
+      if (caseSensitive) this.#keywordTexts = texts;
+      else this.#lowerKeywordTexts = texts;
     }
     return texts;
   }

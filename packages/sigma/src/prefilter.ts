@@ -66,34 +66,38 @@ const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, code) => (code >= 65 && 
 const MAX_TABLE_ENTRIES = 4_000_000;
 
 class AhoCorasick {
-  private readonly transitions: Map<number, number>[] = [new Map()];
-  private readonly fail: number[] = [0];
-  private readonly outputLists: number[][] = [[]];
+  /** Per state, in breadth-first order (shallow states, where scans spend their time, have small numbers). */
+  private readonly transitions: Map<number, number>[];
+  private readonly fail: Int32Array;
   /** Literal ids recognised in state s: outputIds[outputStart[s] .. outputStart[s + 1]). Flat, so scans stay in typed arrays. */
   readonly outputStart: Int32Array;
   readonly outputIds: Int32Array;
+  /** `step` results: the state in the low bits, OUTPUT_FLAG set when the state recognises literals. */
+  readonly stateMask: number;
+  private readonly outputFlag: number;
   /**
-   * Deterministic transitions per (state, ASCII character class); class 0 stands for ASCII characters no
-   * literal contains. Only ASCII gets a column: a few rules (homoglyphs, encodings) bring hundreds of distinct
-   * non-ASCII characters, which would make the table too large; those rare characters walk the fail links.
+   * Deterministic transitions per (state, ASCII character class), as `step` results; class 0 stands for ASCII
+   * characters no literal contains. Only ASCII gets a column: a few rules (homoglyphs, encodings) bring hundreds of
+   * distinct non-ASCII characters, which would make the table too large; those rare characters walk the fail links.
    */
   private readonly table: Uint16Array | Int32Array | undefined;
   private readonly classCount: number = 0;
   private readonly asciiClass = new Uint16Array(128);
 
   constructor(literals: readonly string[]) {
+    const trie: Map<number, number>[] = [new Map()];
+    const outputsOf: number[][] = [[]];
     const asciiCodes: number[] = [];
     literals.forEach((literal, id) => {
       let state = 0;
       for (let i = 0; i < literal.length; i++) {
         const code = literal.charCodeAt(i);
-        let next = this.transitions[state]!.get(code);
+        let next = trie[state]!.get(code);
         if (next === undefined) {
-          next = this.transitions.length;
-          this.transitions.push(new Map());
-          this.fail.push(0);
-          this.outputLists.push([]);
-          this.transitions[state]!.set(code, next);
+          next = trie.length;
+          trie.push(new Map());
+          outputsOf.push([]);
+          trie[state]!.set(code, next);
         }
         state = next;
         if (code < 128 && this.asciiClass[code] === 0) {
@@ -103,43 +107,59 @@ class AhoCorasick {
           if (code >= 97 && code <= 122) this.asciiClass[code - 32] = asciiCodes.length;
         }
       }
-      this.outputLists[state]!.push(id);
+      outputsOf[state]!.push(id);
     });
-    const order: number[] = [0, ...this.transitions[0]!.values()];
-    for (let head = 1; head < order.length; head++) {
-      const state = order[head]!;
-      for (const [code, next] of this.transitions[state]!) {
-        let fallback = this.fail[state]!;
-        while (fallback !== 0 && !this.transitions[fallback]!.has(code)) fallback = this.fail[fallback]!;
-        const target = this.transitions[fallback]!.get(code);
-        this.fail[next] = target !== undefined && target !== next ? target : 0;
-        this.outputLists[next] = this.outputLists[next]!.concat(this.outputLists[this.fail[next]!]!);
+    // Breadth-first numbering: a state's fail target comes before it, and the hot shallow rows sit together in memory.
+    const order = [0];
+    const rank = new Int32Array(trie.length);
+    for (let head = 0; head < order.length; head++) {
+      for (const next of trie[order[head]!]!.values()) {
+        rank[next] = order.length;
         order.push(next);
       }
     }
-    this.outputStart = new Int32Array(this.outputLists.length + 1);
-    this.outputLists.forEach((ids, state) => (this.outputStart[state + 1] = this.outputStart[state]! + ids.length));
-    this.outputIds = Int32Array.from(this.outputLists.flat());
+    const count = trie.length;
+    this.transitions = order.map((old) => new Map([...trie[old]!].map(([code, next]) => [code, rank[next]!])));
+    this.fail = new Int32Array(count);
+    const outputLists: number[][] = order.map((old) => outputsOf[old]!);
+    for (let state = 0; state < count; state++) {
+      for (const [code, next] of this.transitions[state]!) {
+        let fallback = state === 0 ? -1 : this.fail[state]!;
+        let target: number | undefined;
+        while (fallback >= 0 && (target = this.transitions[fallback]!.get(code)) === undefined) fallback = fallback === 0 ? -1 : this.fail[fallback]!;
+        this.fail[next] = target !== undefined && target !== next ? target : 0;
+        outputLists[next] = outputLists[next]!.concat(outputLists[this.fail[next]!]!);
+      }
+    }
+    this.outputStart = new Int32Array(count + 1);
+    outputLists.forEach((ids, state) => (this.outputStart[state + 1] = this.outputStart[state]! + ids.length));
+    this.outputIds = Int32Array.from(outputLists.flat());
+    // Small automata get 2-byte entries (more rows stay in cache), the command-line one has tens of thousands of states.
+    const small = count < 0x8000;
+    this.outputFlag = small ? 0x8000 : 0x40000000;
+    this.stateMask = this.outputFlag - 1;
     const width = asciiCodes.length + 1;
     this.classCount = width;
-    if (this.transitions.length * width > MAX_TABLE_ENTRIES) return;
-    // The command-line automaton has tens of thousands of states: 2-byte entries keep more of its rows in cache.
-    const table = this.transitions.length <= 0x10000 ? new Uint16Array(this.transitions.length * width) : new Int32Array(this.transitions.length * width);
-    // Breadth-first order guarantees a state's fail target already has its row.
-    for (const state of order) {
+    if (count * width > MAX_TABLE_ENTRIES) return;
+    const table = small ? new Uint16Array(count * width) : new Int32Array(count * width);
+    for (let state = 0; state < count; state++) {
       for (let charClass = 1; charClass < width; charClass++) {
         const direct = this.transitions[state]!.get(asciiCodes[charClass - 1]!);
-        table[state * width + charClass] = direct ?? (state === 0 ? 0 : table[this.fail[state]! * width + charClass]!);
+        table[state * width + charClass] = direct !== undefined ? this.entry(direct) : state === 0 ? 0 : table[this.fail[state]! * width + charClass]!;
       }
     }
     this.table = table;
   }
 
+  private entry(state: number): number {
+    return this.outputStart[state + 1]! > this.outputStart[state]! ? state | this.outputFlag : state;
+  }
+
   /**
-   * The state after reading `code` in `state`. ASCII letters fold to lower case; other characters must already be
-   * lower-cased by the caller (their case mappings can change lengths, see Prefilter.scanValue).
+   * The state after reading `code` in `state`, with the output flag (see stateMask). ASCII letters fold to lower case;
+   * other characters must already be lower-cased by the caller (their case mappings can change lengths).
    */
-  next(state: number, code: number): number {
+  step(state: number, code: number): number {
     if (code < 128) {
       if (this.table !== undefined) return this.table[state * this.classCount + this.asciiClass[code]!]!;
       code = FOLD_ASCII[code]!;
@@ -149,7 +169,7 @@ class AhoCorasick {
       state = this.fail[state]!;
       next = this.transitions[state]!.get(code);
     }
-    return next ?? 0;
+    return this.entry(next ?? 0);
   }
 }
 
@@ -247,10 +267,13 @@ export class LiteralSetMatcher {
   test(text: string): boolean {
     if (this.equals.size > 0 && this.equals.has(text)) return true;
     if (!this.automaton || (this.skipCheck !== undefined && !this.skipCheck.mayContain(text))) return false;
-    const { outputStart, outputIds } = this.automaton;
+    const automaton = this.automaton;
+    const { outputStart, outputIds, stateMask } = automaton;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
-      state = this.automaton.next(state, text.charCodeAt(i));
+      const entry = automaton.step(state, text.charCodeAt(i));
+      state = entry & stateMask;
+      if (entry === state) continue;
       for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
         for (const literal of this.literals[outputIds[k]!]!) {
           if (literal.kind === "contains" || (literal.kind === "startswith" ? i + 1 === literal.length : i + 1 === text.length)) return true;
@@ -423,7 +446,7 @@ export class Prefilter<T> {
     this.scanGeneration = (this.scanGeneration + 1) >>> 0 || 1;
     const scan = this.scanGeneration;
     const seen = this.literalSeen;
-    const { outputStart, outputIds } = automaton;
+    const { outputStart, outputIds, stateMask } = automaton;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
@@ -432,7 +455,9 @@ export class Prefilter<T> {
         const folded = lowered ?? text.toLowerCase();
         return this.scanText(index, folded, folded);
       }
-      state = automaton.next(state, code);
+      const entry = automaton.step(state, code);
+      state = entry & stateMask;
+      if (entry === state) continue;
       for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
         const id = outputIds[k]!;
         const targets = index.literals[id]!;
