@@ -3,7 +3,8 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureFirstStart } from "../app/lib/first-start.server.ts";
 import { openSecret } from "../app/lib/crypto-box.server.ts";
-import { base32Decode, totp } from "../app/lib/totp.server.ts";
+import { base32ToBytes } from "@corvid/protocol";
+import { totp } from "../app/lib/totp.server.ts";
 import { requireUser } from "../app/lib/auth.server.ts";
 import * as homeRoute from "../app/routes/_index.tsx";
 import * as twoFactorSetupRoute from "../app/routes/account.2fa.tsx";
@@ -20,7 +21,7 @@ const ADMIN_EMAIL = "admin@corvid.test";
 const ADMIN_PASSWORD = "first admin password";
 
 function currentCode(sealedSecret: string): string {
-  return totp(base32Decode(openSecret(sealedSecret)), Math.floor(Date.now() / 1000));
+  return totp(base32ToBytes(openSecret(sealedSecret)), Math.floor(Date.now() / 1000));
 }
 
 describe.each(DATABASE_KINDS)("authentication on %s", (_kind, createDatabase) => {

@@ -1,43 +1,6 @@
 // TOTP (RFC 6238) on top of HOTP (RFC 4226), with node:crypto. Secrets are base32 (RFC 4648).
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
-
-const BASE32_ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
-
-export function base32Encode(bytes: Uint8Array): string {
-  let bits = 0;
-  let value = 0;
-  let out = "";
-  for (const byte of bytes) {
-    value = (value << 8) | byte;
-    bits += 8;
-    while (bits >= 5) {
-      out += BASE32_ALPHABET[(value >>> (bits - 5)) & 31];
-      bits -= 5;
-    }
-  }
-  if (bits > 0) out += BASE32_ALPHABET[(value << (5 - bits)) & 31];
-  return out;
-}
-
-export class Base32Error extends Error {}
-
-export function base32Decode(text: string): Buffer {
-  const clean = text.replace(/[\s=-]/g, "").toUpperCase();
-  const out: number[] = [];
-  let bits = 0;
-  let value = 0;
-  for (const char of clean) {
-    const index = BASE32_ALPHABET.indexOf(char);
-    if (index < 0) throw new Base32Error(`not a base32 character: ${JSON.stringify(char)}`);
-    value = (value << 5) | index;
-    bits += 5;
-    if (bits >= 8) {
-      out.push((value >>> (bits - 8)) & 0xff);
-      bits -= 8;
-    }
-  }
-  return Buffer.from(out);
-}
+import { base32ToBytes, bytesToBase32 } from "@corvid/protocol";
 
 export interface TotpOptions {
   algorithm?: "sha1" | "sha256" | "sha512";
@@ -62,7 +25,7 @@ export function totp(key: Uint8Array, unixSeconds: number, options: TotpOptions 
 export function verifyTotp(secretBase32: string, code: string, now: Date = new Date()): boolean {
   const normalized = code.replace(/\s/g, "");
   if (!/^\d{6}$/.test(normalized)) return false;
-  const key = base32Decode(secretBase32);
+  const key = base32ToBytes(secretBase32);
   const seconds = Math.floor(now.getTime() / 1000);
   return [-30, 0, 30]
     .filter((drift) => seconds + drift >= 0)
@@ -70,7 +33,8 @@ export function verifyTotp(secretBase32: string, code: string, now: Date = new D
 }
 
 export function generateTotpSecret(): string {
-  return base32Encode(randomBytes(20));
+  // Upper case, as authenticator apps show and expect secrets.
+  return bytesToBase32(randomBytes(20)).toUpperCase();
 }
 
 /** The otpauth:// URI authenticator apps import (also as a QR code). */

@@ -14,7 +14,7 @@ export * from "./schemas/error.ts";
 export * from "./schemas/timeline.ts";
 export * from "./schemas/identity.ts";
 export { sha256Hex } from "./crypto/hash.ts";
-export { bytesToBase64Url, base64UrlToBytes, bytesToHex, type BytesLike } from "./crypto/encoding.ts";
+export { bytesToBase64Url, base64UrlToBytes, bytesToBase32, base32ToBytes, bytesToHex, type BytesLike } from "./crypto/encoding.ts";
 export * from "./crypto/keys.ts";
 export * from "./crypto/signing.ts";
 export * from "./crypto/nonce-store.ts";

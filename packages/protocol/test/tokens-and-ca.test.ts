@@ -3,6 +3,8 @@ import { readFileSync, readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import {
   DEPLOYMENT_TOKEN_PREFIX,
+  base32ToBytes,
+  bytesToBase32,
   DeploymentToken,
   ProtocolError,
   caFingerprintFromDer,
@@ -61,5 +63,18 @@ describe("CA fingerprints", () => {
     expect(normalizeCaFingerprint("AB:".repeat(31) + "AB")).toBe(hex);
     expect(() => normalizeCaFingerprint("abcd")).toThrow(ProtocolError);
     await expect(caFingerprintFromPem("no certificate here")).rejects.toMatchObject({ code: "invalid-encoding" });
+  });
+});
+
+describe("base32", () => {
+  it("round-trips bytes and reads the upper-case, spaced form people copy", () => {
+    // RFC 4648 section 10 test vector.
+    expect(bytesToBase32(new TextEncoder().encode("foobar"))).toBe("mzxw6ytboi");
+    expect(new TextDecoder().decode(base32ToBytes("MZXW 6YTB-OI======"))).toBe("foobar");
+    const random = crypto.getRandomValues(new Uint8Array(37));
+    expect(base32ToBytes(bytesToBase32(random))).toEqual(random);
+  });
+  it("rejects characters outside the alphabet with an invalid-encoding error", () => {
+    expect(() => base32ToBytes("mzxw1")).toThrow(/not a base32 character: "1"/);
   });
 });

@@ -78,6 +78,26 @@ export function bytesToBase32(bytes: Uint8Array): string {
   return output;
 }
 
+/** RFC 4648 base32 in either case; spaces, hyphens and `=` padding (as people copy secrets) are ignored. */
+export function base32ToBytes(text: string): Uint8Array {
+  const clean = text.replace(/[\s=-]/g, "").toLowerCase();
+  const bytes = new Uint8Array(Math.floor((clean.length * 5) / 8));
+  let buffer = 0;
+  let bits = 0;
+  let length = 0;
+  for (const char of clean) {
+    const value = BASE32_ALPHABET.indexOf(char);
+    if (value < 0) throw new ProtocolError("invalid-encoding", `not a base32 character: ${JSON.stringify(char)}`);
+    buffer = ((buffer << 5) | value) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      bytes[length++] = (buffer >>> (bits - 8)) & 0xff;
+      bits -= 8;
+    }
+  }
+  return bytes;
+}
+
 export function randomBytes(length: number): Uint8Array {
   return crypto.getRandomValues(new Uint8Array(length));
 }
