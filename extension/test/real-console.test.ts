@@ -114,7 +114,16 @@ describe("extension with the real console", () => {
         return status.startsWith("checked in");
       },
       120_000,
-    ).catch((error: Error) => Promise.reject(new Error(`${error.message}; extension status: ${status}`)));
+    ).catch(async (error: Error) => {
+      // What tells a lost policy from a failing console: does the extension see its policy, and is a check-in due?
+      const seen = await worker
+        .evaluate(async () => {
+          const chrome = (globalThis as unknown as { chrome: { storage: { managed: { get(keys: null): Promise<Record<string, unknown>> } }; alarms: { getAll(): Promise<unknown[]> } } }).chrome;
+          return JSON.stringify({ managedPolicyKeys: Object.keys(await chrome.storage.managed.get(null)), alarms: await chrome.alarms.getAll() });
+        })
+        .catch((reason: unknown) => `worker unreachable: ${String(reason)}`);
+      throw new Error(`${error.message}; extension status: ${status}; ${seen}`);
+    });
     await until(
       `${PROFILE_EMAIL} to be online in the asset list`,
       async () => {

@@ -98,6 +98,22 @@ describe("responder: enrollment, check-in, tasks, resumable uploads", () => {
     expect(fakeConsole.responders.size).toBe(0);
   });
 
+  it("ticks once more when asked during a tick, so managed policy that lands meanwhile is not missed", async () => {
+    const worker = responder();
+    const readManaged = fakeBrowser.storage.managed.get.bind(fakeBrowser.storage.managed);
+    let askedMeanwhile: Promise<unknown> | undefined;
+    vi.spyOn(fakeBrowser.storage.managed, "get").mockImplementationOnce(async (keys) => {
+      const before = await readManaged(keys);
+      // The policy lands just after this tick read it; background.ts's storage.onChanged listener asks for a tick.
+      await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
+      askedMeanwhile = worker.tick();
+      return before;
+    });
+    expect(await worker.tick()).toEqual({ outcome: "unconfigured" });
+    expect(await askedMeanwhile).toMatchObject({ outcome: "checked-in" });
+    expect(fakeConsole.responders.size).toBe(1);
+  });
+
   it("enrolls as a browser responder from managed policy, checks in signed and schedules the alarm", async () => {
     await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN, tags: ["chromeos-fleet"] });
     const outcome = await responder().tick();

@@ -56,15 +56,28 @@ export type TickOutcome =
 export class Responder {
   readonly #options: ResponderOptions;
   #running: Promise<TickOutcome> | undefined;
+  #next: Promise<TickOutcome> | undefined;
 
   constructor(options: ResponderOptions) {
     this.#options = options;
   }
 
-  /** Single-flight: alarms, policy changes and the options page may all ask at once. */
+  /**
+   * Single-flight: alarms, policy changes and the options page may all ask at once. A request that comes while a
+   * tick runs gets one more tick after it: the running one may have read storage before the change that prompted
+   * the request (managed policy lands while the first tick runs), and an unconfigured responder has no alarm to
+   * try again.
+   */
   tick(): Promise<TickOutcome> {
-    this.#running ??= this.#tick().finally(() => (this.#running = undefined));
-    return this.#running;
+    if (!this.#running) {
+      this.#running = this.#tick().finally(() => (this.#running = undefined));
+      return this.#running;
+    }
+    this.#next ??= this.#running.then(() => {
+      this.#next = undefined;
+      return this.tick();
+    });
+    return this.#next;
   }
 
   async #tick(): Promise<TickOutcome> {
