@@ -124,15 +124,17 @@ describe("extension with the real console", () => {
         .catch((reason: unknown) => `worker unreachable: ${String(reason)}`);
       throw new Error(`${error.message}; extension status: ${status}; ${seen}`);
     });
+    let listed: string[] = [];
     await until(
       `${PROFILE_EMAIL} to be online in the asset list`,
       async () => {
         await page.goto(`${consoleUrl}/assets`);
+        listed = await page.getByTestId("asset-row").evaluateAll((rows) => rows.map((row) => `${row.getAttribute("data-hostname")}: ${row.querySelector('[data-testid="asset-status"]')?.textContent}`));
         const row = page.locator(`[data-testid="asset-row"][data-hostname="${PROFILE_EMAIL}"]`);
         return (await row.count()) === 1 && (await row.getByTestId("asset-status").textContent())?.includes("online");
       },
       120_000,
-    );
+    ).catch((error: Error) => Promise.reject(new Error(`${error.message}; assets listed: ${listed.join("; ") || "none"}`)));
     // Enrolled through console attestation: the console key it verifies answers with is cached under the pin.
     const enrollment = await worker.evaluate(async () => {
       const stored = await (globalThis as unknown as { chrome: { storage: { local: { get(key: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get("corvid.enrollment");
