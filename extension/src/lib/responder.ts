@@ -3,6 +3,7 @@ import {
   exportResponderKeys,
   generateResponderKeys,
   importResponderKeys,
+  MIB,
   PROTOCOL_VERSION,
   publicKeyToBase64Url,
   ResourceLimitError,
@@ -331,8 +332,6 @@ function finalProgress(journal: TaskJournal, abortedBecause?: string): TaskProgr
   }
   return { state: "completed", progress: 1, message, ...(failed.length > 0 ? { error: failed.join("\n").slice(0, 4096) } : {}), artifactsDone: journal.artifactsDone };
 }
-
-const MIB = 1024 * 1024;
 
 /**
  * Tables stream to the spool, so a batch is what this worker holds; one larger than the task's memory limit
