@@ -11,8 +11,9 @@ export default defineConfig({
     mockReset: true,
     restoreMocks: true,
     testTimeout: 30_000,
-    // The two Chromium tests each write a managed-policy file; Chromium does not merge "3rdparty" across files,
-    // so they must not overlap.
+    // The two Chromium tests each start Chromium (one also the console): together they would starve a small machine.
+    // Their policy files do not clash (Chromium merges "3rdparty" per extension ID across files). A root `vitest run`
+    // takes this from the root config instead, where a 2-core machine gets one worker anyway.
     fileParallelism: false,
   },
 });

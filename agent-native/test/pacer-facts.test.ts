@@ -1,7 +1,7 @@
-import { AssetFacts } from "@corvid/protocol";
+import { AssetFacts, ResourceLimitError } from "@corvid/protocol";
 import { describe, expect, it } from "vitest";
 import { gatherFacts, ResourceMeter } from "../src/facts.ts";
-import { Pacer, ResourceLimitError } from "../src/pacer.ts";
+import { Pacer } from "../src/pacer.ts";
 
 function burnCpu(ms: number): void {
   const end = performance.now() + ms;

@@ -114,16 +114,27 @@ describe("extension with the real console", () => {
         return status.startsWith("checked in");
       },
       120_000,
-    ).catch((error: Error) => Promise.reject(new Error(`${error.message}; extension status: ${status}`)));
+    ).catch(async (error: Error) => {
+      // What tells a lost policy from a failing console: does the extension see its policy, and is a check-in due?
+      const seen = await worker
+        .evaluate(async () => {
+          const chrome = (globalThis as unknown as { chrome: { storage: { managed: { get(keys: null): Promise<Record<string, unknown>> } }; alarms: { getAll(): Promise<unknown[]> } } }).chrome;
+          return JSON.stringify({ managedPolicyKeys: Object.keys(await chrome.storage.managed.get(null)), alarms: await chrome.alarms.getAll() });
+        })
+        .catch((reason: unknown) => `worker unreachable: ${String(reason)}`);
+      throw new Error(`${error.message}; extension status: ${status}; ${seen}`);
+    });
+    let listed: string[] = [];
     await until(
       `${PROFILE_EMAIL} to be online in the asset list`,
       async () => {
         await page.goto(`${consoleUrl}/assets`);
+        listed = await page.getByTestId("asset-row").evaluateAll((rows) => rows.map((row) => `${row.getAttribute("data-hostname")}: ${row.querySelector('[data-testid="asset-status"]')?.textContent}`));
         const row = page.locator(`[data-testid="asset-row"][data-hostname="${PROFILE_EMAIL}"]`);
         return (await row.count()) === 1 && (await row.getByTestId("asset-status").textContent())?.includes("online");
       },
       120_000,
-    );
+    ).catch((error: Error) => Promise.reject(new Error(`${error.message}; assets listed: ${listed.join("; ") || "none"}`)));
     // Enrolled through console attestation: the console key it verifies answers with is cached under the pin.
     const enrollment = await worker.evaluate(async () => {
       const stored = await (globalThis as unknown as { chrome: { storage: { local: { get(key: string): Promise<Record<string, unknown>> } } } }).chrome.storage.local.get("corvid.enrollment");

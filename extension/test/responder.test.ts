@@ -5,7 +5,7 @@ import { fakeBrowser } from "wxt/testing/fake-browser";
 import { ArtifactCatalog, type BrowserApis } from "../src/collectors/catalog.ts";
 import { gatherBrowserFacts, type FactsApi } from "../src/lib/facts.ts";
 import { CHECKIN_ALARM, Responder, type ResponderOptions } from "../src/lib/responder.ts";
-import { MemorySpool } from "../src/lib/spool.ts";
+import { MemorySpool, type SpoolWriter } from "../src/lib/spool.ts";
 import { ResponderState } from "../src/lib/state.ts";
 import { FakeConsole } from "./helpers/fake-console.ts";
 
@@ -24,13 +24,13 @@ const facts = async ({ responderId, tags }: { responderId: string; tags: string[
   ...(tags.length ? { tags } : {}),
 });
 
-function task(taskId: string, artifacts: string[]): TaskAssignment {
+function task(taskId: string, artifacts: string[], limits: Partial<TaskAssignment["limits"]> = {}): TaskAssignment {
   return {
     taskId,
     kind: "acquisition",
     caseId: "case1",
     artifacts: artifacts.map((name) => ({ name })),
-    limits: { cpuPercent: 50, memoryMb: 256, timeoutSec: 600 },
+    limits: { cpuPercent: 50, memoryMb: 256, timeoutSec: 600, ...limits },
     expiresAt: new Date(Date.now() + 3_600_000).toISOString(),
   };
 }
@@ -47,6 +47,27 @@ function stubHistory(urls: number) {
   vi.spyOn(fakeBrowser.management, "getAll").mockResolvedValue([
     { id: "c".repeat(32), name: "Helper", version: "1.2", type: "extension", installType: "normal", enabled: true, mayDisable: true, permissions: ["tabs"], hostPermissions: ["<all_urls>"] },
   ] as never);
+}
+
+function busyFor(ms: number): void {
+  const end = performance.now() + ms;
+  while (performance.now() < end) Math.sqrt(Math.random());
+}
+
+/** A MemorySpool that remembers the largest piece written at once: what collection held in memory per write. */
+class RecordingSpool extends MemorySpool {
+  largestWrite = 0;
+
+  override async create(id: string): Promise<SpoolWriter> {
+    const writer = await super.create(id);
+    return {
+      ...writer,
+      write: async (bytes) => {
+        this.largestWrite = Math.max(this.largestWrite, bytes.byteLength);
+        await writer.write(bytes);
+      },
+    };
+  }
 }
 
 describe("responder: enrollment, check-in, tasks, resumable uploads", () => {
@@ -75,6 +96,22 @@ describe("responder: enrollment, check-in, tasks, resumable uploads", () => {
     await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin });
     expect(await responder().tick()).toMatchObject({ outcome: "invalid-policy" });
     expect(fakeConsole.responders.size).toBe(0);
+  });
+
+  it("ticks once more when asked during a tick, so managed policy that lands meanwhile is not missed", async () => {
+    const worker = responder();
+    const readManaged = fakeBrowser.storage.managed.get.bind(fakeBrowser.storage.managed);
+    let askedMeanwhile: Promise<unknown> | undefined;
+    vi.spyOn(fakeBrowser.storage.managed, "get").mockImplementationOnce(async (keys) => {
+      const before = await readManaged(keys);
+      // The policy lands just after this tick read it; background.ts's storage.onChanged listener asks for a tick.
+      await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
+      askedMeanwhile = worker.tick();
+      return before;
+    });
+    expect(await worker.tick()).toEqual({ outcome: "unconfigured" });
+    expect(await askedMeanwhile).toMatchObject({ outcome: "checked-in" });
+    expect(fakeConsole.responders.size).toBe(1);
   });
 
   it("enrolls as a browser responder from managed policy, checks in signed and schedules the alarm", async () => {
@@ -151,6 +188,91 @@ describe("responder: enrollment, check-in, tasks, resumable uploads", () => {
     const final = fakeConsole.progress.filter((entry) => entry.taskId === "t4").at(-1)!.body;
     expect(final).toMatchObject({ state: "failed", progress: 0.5, error: "timed out after 60 s", artifactsDone: ["Browser.History"] });
     expect(fakeBrowser.management.getAll).not.toHaveBeenCalled();
+    expect(await state.tasks()).toEqual({});
+  });
+
+  it("pauses between batches so its busy time stays within a low cpuPercent", async () => {
+    await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
+    await responder().tick();
+    stubHistory(480);
+    // Each visit lookup keeps the worker busy for 1 ms: about 16 ms per batch of 16, 480 ms in all.
+    const lookups: number[] = [];
+    const getVisits = vi.mocked(fakeBrowser.history.getVisits).getMockImplementation()!;
+    vi.mocked(fakeBrowser.history.getVisits).mockImplementation(async (details) => {
+      busyFor(1);
+      lookups.push(performance.now());
+      return getVisits(details);
+    });
+    /** The collection's span, and how much of it went to pauses (gaps of over 100 ms between lookups). */
+    const collect = async (taskId: string, cpuPercent: number) => {
+      lookups.length = 0;
+      fakeConsole.queued.push(task(taskId, ["Browser.History"], { cpuPercent }));
+      await responder().tick();
+      expect(fakeConsole.progress.filter((entry) => entry.taskId === taskId).at(-1)?.body.state).toBe("completed");
+      expect(fakeConsole.table("Browser.History.jsonl", taskId)).toHaveLength(480);
+      const gaps = lookups.slice(1).map((time, index) => time - lookups[index]!);
+      return { span: lookups.at(-1)! - lookups[0]!, paused: gaps.filter((gap) => gap > 100).reduce((sum, gap) => sum + gap, 0) };
+    };
+    const unpaced = await collect("t-full", 100);
+    const paced = await collect("t-low", 20);
+    // At 20 %, four fifths of each measured window's time are pauses (the last, partial window has none).
+    expect(paced.paused / paced.span).toBeGreaterThan(0.6);
+    expect(paced.span).toBeGreaterThan(unpaced.span * 2);
+  });
+
+  it("streams a table larger than the memory limit to the spool batch by batch, with the right hash", async () => {
+    await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
+    const recording = new RecordingSpool();
+    fakeConsole.chunkSize = 4 * 1024 * 1024;
+    stubHistory(100_000);
+    fakeConsole.queued.push(task("t-big", ["Browser.History"], { cpuPercent: 100, memoryMb: 16 }));
+    await responder({ spool: recording, chunkSize: 4 * 1024 * 1024 }).tick();
+    const upload = [...fakeConsole.uploads.values()].find((candidate) => candidate.begin.taskId === "t-big")!;
+    expect(upload.begin.size).toBeGreaterThan(16 * 1024 * 1024);
+    expect(recording.largestWrite).toBeLessThan(64 * 1024);
+    const bytes = Buffer.concat([...upload.chunks.entries()].sort(([a], [b]) => a - b).map(([, chunk]) => chunk));
+    expect(createHash("sha256").update(bytes).digest("hex")).toBe(upload.begin.sha256);
+    expect(upload.completed?.sha256).toBe(upload.begin.sha256);
+    expect(fakeConsole.progress.filter((entry) => entry.taskId === "t-big").at(-1)?.body).toMatchObject({ state: "completed" });
+    expect(recording.items.size).toBe(0);
+  }, 60_000);
+
+  it("fails an artifact whose output batch exceeds the memory limit, naming the limit", async () => {
+    await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
+    stubHistory(3);
+    // Browser.Extensions comes as one batch; this one is 17 MiB of JSON.
+    vi.mocked(fakeBrowser.management.getAll).mockResolvedValue([
+      { id: "c".repeat(32), name: "x".repeat(17 * 1024 * 1024), version: "1", type: "extension", installType: "normal", enabled: true, mayDisable: true, permissions: [], hostPermissions: [] },
+    ] as never);
+    fakeConsole.queued.push(task("t-mem", ["Browser.Extensions", "Browser.History"], { memoryMb: 16 }));
+    await responder().tick();
+    const final = fakeConsole.progress.filter((entry) => entry.taskId === "t-mem").at(-1)!.body;
+    expect(final).toMatchObject({ state: "completed", artifactsDone: ["Browser.Extensions", "Browser.History"] });
+    expect(final.error).toMatch(/^Browser\.Extensions: one batch of output is 17\.\d MiB, over the task's memory limit of 16 MiB$/);
+    expect([...fakeConsole.uploads.values()].map((upload) => upload.begin.name)).toEqual(["Browser.History.jsonl"]);
+    expect(spool.items.size).toBe(0);
+  });
+
+  it("stops an artifact mid-way when the task's timeout passes, and fails the task saying so", async () => {
+    await fakeBrowser.storage.managed.set({ consoleUrl: fakeConsole.origin, deploymentToken: TOKEN });
+    await responder().tick();
+    stubHistory(2000);
+    const getVisits = vi.mocked(fakeBrowser.history.getVisits).getMockImplementation()!;
+    // 50 ms per batch: all 125 batches would take over 6 s.
+    vi.mocked(fakeBrowser.history.getVisits).mockImplementation(async (details) => {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return getVisits(details);
+    });
+    fakeConsole.queued.push(task("t-slow", ["Browser.History", "Browser.Extensions"], { cpuPercent: 100, timeoutSec: 1 }));
+    const started = performance.now();
+    await responder().tick();
+    expect(performance.now() - started).toBeLessThan(3_000);
+    const final = fakeConsole.progress.filter((entry) => entry.taskId === "t-slow").at(-1)!.body;
+    expect(final).toMatchObject({ state: "failed", progress: 0, artifactsDone: [], error: "timed out after 1 s while collecting Browser.History, whose partial table was not uploaded" });
+    expect(vi.mocked(fakeBrowser.history.getVisits).mock.calls.length).toBeLessThan(2000);
+    expect(fakeBrowser.management.getAll).not.toHaveBeenCalled();
+    expect(fakeConsole.uploads.size).toBe(0);
+    expect(spool.items.size).toBe(0);
     expect(await state.tasks()).toEqual({});
   });
 

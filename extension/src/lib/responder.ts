@@ -1,12 +1,17 @@
 import {
+  CpuPacer,
   exportResponderKeys,
   generateResponderKeys,
   importResponderKeys,
+  MIB,
   PROTOCOL_VERSION,
   publicKeyToBase64Url,
+  ResourceLimitError,
   responderIdFromPublicKey,
+  type ArtifactRequest,
   type AssetFacts,
   type CheckinResponse,
+  type TaskAssignment,
   type TaskProgress,
 } from "@corvid/protocol";
 import type { ArtifactCatalog, BrowserApis } from "../collectors/catalog.ts";
@@ -52,15 +57,28 @@ export type TickOutcome =
 export class Responder {
   readonly #options: ResponderOptions;
   #running: Promise<TickOutcome> | undefined;
+  #next: Promise<TickOutcome> | undefined;
 
   constructor(options: ResponderOptions) {
     this.#options = options;
   }
 
-  /** Single-flight: alarms, policy changes and the options page may all ask at once. */
+  /**
+   * Single-flight: alarms, policy changes and the options page may all ask at once. A request that comes while a
+   * tick runs gets one more tick after it: the running one may have read storage before the change that prompted
+   * the request (managed policy lands while the first tick runs), and an unconfigured responder has no alarm to
+   * try again.
+   */
   tick(): Promise<TickOutcome> {
-    this.#running ??= this.#tick().finally(() => (this.#running = undefined));
-    return this.#running;
+    if (!this.#running) {
+      this.#running = this.#tick().finally(() => (this.#running = undefined));
+      return this.#running;
+    }
+    this.#next ??= this.#running.then(() => {
+      this.#next = undefined;
+      return this.tick();
+    });
+    return this.#next;
   }
 
   async #tick(): Promise<TickOutcome> {
@@ -193,7 +211,7 @@ export class Responder {
 
   async #execute(journal: TaskJournal, client: ConsoleClient, uploader: Uploader, allowCookieValues: boolean): Promise<void> {
     const { assignment } = journal;
-    const { state, catalog, api } = this.#options;
+    const { state } = this.#options;
     if (!journal.final && Date.parse(assignment.expiresAt) < Date.now()) {
       journal.final = { state: "failed", progress: 0, error: `task expired at ${assignment.expiresAt} before it ran` };
       await state.saveTask(journal);
@@ -208,7 +226,6 @@ export class Responder {
     for (const request of journal.final ? [] : assignment.artifacts) {
       if (journal.artifactsDone.includes(request.name)) continue;
       if (Date.now() > deadline) {
-        // Checked between artifacts: a running chrome.* call cannot be interrupted, so one artifact may overrun.
         journal.final = finalProgress(journal, `timed out after ${assignment.limits.timeoutSec} s`);
         await state.saveTask(journal);
         break;
@@ -218,27 +235,16 @@ export class Responder {
         await state.removeTask(assignment.taskId);
         return;
       }
+      const timeout = AbortSignal.timeout(Math.max(0, deadline - Date.now()));
       try {
-        const encoder = new TextEncoder();
-        const parts: Uint8Array[] = [];
-        let rowCount = 0;
-        const definition = await catalog.collect(request.name, request.parameters, api, { allowCookieValues }, async (rows: Row[]) => {
-          const lines = rows.map((row) => JSON.stringify(row));
-          for (const line of lines) parts.push(encoder.encode(`${line}\n`));
-          await this.#options.evidence?.insertRows(assignment.taskId, request.name, lines);
-          rowCount += rows.length;
-        });
-        await uploader.enqueue(concat(parts), {
-          taskId: assignment.taskId,
-          artifact: definition.name,
-          name: `${definition.name}.jsonl`,
-          kind: "table",
-          contentType: "application/x-ndjson",
-          columns: definition.columns,
-          rowCount,
-        });
-        journal.rowCount += rowCount;
+        journal.rowCount += await this.#collect(assignment, request, uploader, allowCookieValues, timeout);
       } catch (error) {
+        if (timeout.aborted) {
+          // Checked between batches: a running chrome.* call cannot be interrupted, so a batch may overrun.
+          journal.final = finalProgress(journal, `timed out after ${assignment.limits.timeoutSec} s while collecting ${request.name}, whose partial table was not uploaded`);
+          await state.saveTask(journal);
+          break;
+        }
         journal.failures.push({ artifact: request.name, error: error instanceof Error ? error.message : String(error) });
       }
       journal.artifactsDone.push(request.name);
@@ -256,6 +262,46 @@ export class Responder {
       // 4xx: the console will never take this report (task cancelled or gone); drop it.
     }
     await state.removeTask(assignment.taskId);
+  }
+
+  /**
+   * Collects one artifact within the task's limits and journals its table for upload; returns its row count.
+   * Each batch is spooled as it comes, so the service worker holds one batch, not the table; between batches the
+   * shared CpuPacer pauses (this worker cannot read its CPU time, so its busy wall time counts), and `signal`
+   * (the task's deadline) stops the collection.
+   */
+  async #collect(assignment: TaskAssignment, request: ArtifactRequest, uploader: Uploader, allowCookieValues: boolean, signal: AbortSignal): Promise<number> {
+    const { catalog, api, evidence } = this.#options;
+    const { cpuPercent, memoryMb } = assignment.limits;
+    const pacer = new CpuPacer(cpuPercent, () => performance.now(), signal);
+    const encoder = new TextEncoder();
+    const output = await uploader.start();
+    let rowCount = 0;
+    try {
+      const definition = await catalog.collect(request.name, request.parameters, api, { allowCookieValues }, async (rows: Row[]) => {
+        signal.throwIfAborted();
+        const lines = rows.map((row) => JSON.stringify(row));
+        const bytes = encoder.encode(lines.map((line) => `${line}\n`).join(""));
+        checkBatchSize(memoryMb, bytes.byteLength);
+        await output.write(bytes);
+        await evidence?.insertRows(assignment.taskId, request.name, lines);
+        rowCount += rows.length;
+        await pacer.pace();
+      });
+      await output.enqueue({
+        taskId: assignment.taskId,
+        artifact: definition.name,
+        name: `${definition.name}.jsonl`,
+        kind: "table",
+        contentType: "application/x-ndjson",
+        columns: definition.columns,
+        rowCount,
+      });
+    } catch (error) {
+      await output.discard();
+      throw error;
+    }
+    return rowCount;
   }
 
   /** False when the console says the task is no longer wanted (409). */
@@ -276,16 +322,6 @@ export class Responder {
   }
 }
 
-function concat(parts: Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    bytes.set(part, offset);
-    offset += part.byteLength;
-  }
-  return bytes;
-}
-
 function finalProgress(journal: TaskJournal, abortedBecause?: string): TaskProgress {
   const total = journal.assignment.artifacts.length;
   const failed = journal.failures.map((failure) => `${failure.artifact}: ${failure.error}`);
@@ -295,4 +331,15 @@ function finalProgress(journal: TaskJournal, abortedBecause?: string): TaskProgr
     return { state: "failed", progress: journal.artifactsDone.length / total, message, error, artifactsDone: journal.artifactsDone };
   }
   return { state: "completed", progress: 1, message, ...(failed.length > 0 ? { error: failed.join("\n").slice(0, 4096) } : {}), artifactsDone: journal.artifactsDone };
+}
+
+/**
+ * Tables stream to the spool, so a batch is what this worker holds; one larger than the task's memory limit
+ * fails its artifact. Chrome does not expose performance.memory to extension service workers (Chromium 156), so
+ * the worker's heap itself cannot be checked.
+ */
+function checkBatchSize(memoryMb: number, batchBytes: number): void {
+  if (batchBytes > memoryMb * MIB) {
+    throw new ResourceLimitError(`one batch of output is ${(batchBytes / MIB).toFixed(1)} MiB, over the task's memory limit of ${memoryMb} MiB`);
+  }
 }

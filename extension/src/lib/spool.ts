@@ -3,11 +3,19 @@
  * table never has to be held in one storage value; the upload journal (in storage.local) names them.
  */
 export interface Spool {
-  write(id: string, bytes: Uint8Array): Promise<void>;
+  /** A new item written piece by piece, so a large table never has to be in memory whole; it is complete once closed. */
+  create(id: string): Promise<SpoolWriter>;
   /** Bytes [offset, offset + length) of a spooled item, shorter at its end. */
   read(id: string, offset: number, length: number): Promise<Uint8Array>;
   remove(id: string): Promise<void>;
   list(): Promise<string[]>;
+}
+
+export interface SpoolWriter {
+  write(bytes: Uint8Array): Promise<void>;
+  close(): Promise<void>;
+  /** Gives up on the item; the caller removes it. */
+  abort(): Promise<void>;
 }
 
 export class SpoolMissingError extends Error {
@@ -26,11 +34,15 @@ export class OpfsSpool implements Spool {
     return (await navigator.storage.getDirectory()).getDirectoryHandle(this.#directoryName, { create: true });
   }
 
-  async write(id: string, bytes: Uint8Array): Promise<void> {
+  /** Written bytes go to the browser's swap file, not this worker's memory; an unclosed item stays empty. */
+  async create(id: string): Promise<SpoolWriter> {
     const handle = await (await this.#dir()).getFileHandle(id, { create: true });
     const writable = await handle.createWritable();
-    await writable.write(bytes as BufferSource);
-    await writable.close();
+    return {
+      write: (bytes) => writable.write(bytes as BufferSource),
+      close: () => writable.close(),
+      abort: () => writable.abort(),
+    };
   }
 
   async read(id: string, offset: number, length: number): Promise<Uint8Array> {
@@ -59,8 +71,14 @@ export class OpfsSpool implements Spool {
 export class MemorySpool implements Spool {
   readonly items = new Map<string, Uint8Array>();
 
-  async write(id: string, bytes: Uint8Array): Promise<void> {
-    this.items.set(id, bytes.slice());
+  async create(id: string): Promise<SpoolWriter> {
+    const parts: Uint8Array[] = [];
+    this.items.set(id, new Uint8Array());
+    return {
+      write: async (bytes) => void parts.push(bytes.slice()),
+      close: async () => void this.items.set(id, concat(parts)),
+      abort: async () => undefined,
+    };
   }
 
   async read(id: string, offset: number, length: number): Promise<Uint8Array> {
@@ -76,4 +94,14 @@ export class MemorySpool implements Spool {
   async list(): Promise<string[]> {
     return [...this.items.keys()];
   }
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(parts.reduce((total, part) => total + part.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    bytes.set(part, offset);
+    offset += part.byteLength;
+  }
+  return bytes;
 }

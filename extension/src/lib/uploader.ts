@@ -1,5 +1,6 @@
-import { DEFAULT_CHUNK_SIZE, missingChunkIndexes, sha256Hex, UploadBegin } from "@corvid/protocol";
-import type { Spool } from "./spool.ts";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex, DEFAULT_CHUNK_SIZE, missingChunkIndexes, UploadBegin } from "@corvid/protocol";
+import type { Spool, SpoolWriter } from "./spool.ts";
 import type { ResponderState, UploadJournalEntry } from "./state.ts";
 import { ConsoleHttpError, type ConsoleClient } from "./transport.ts";
 
@@ -13,6 +14,38 @@ export interface UploadResult {
 }
 
 /**
+ * An upload whose bytes are spooled as they are produced and hashed on the way (WebCrypto cannot hash
+ * incrementally), so no table has to fit in the service worker's memory. Until `enqueue` journals it, its spool
+ * item is an orphan: a service worker stopped mid-collection leaves nothing that `removeOrphans` would not clear.
+ */
+export class SpoolingUpload {
+  readonly #hash = sha256.create();
+  #size = 0;
+
+  constructor(
+    private readonly id: string,
+    private readonly writer: SpoolWriter,
+    private readonly uploader: Uploader,
+  ) {}
+
+  async write(bytes: Uint8Array): Promise<void> {
+    await this.writer.write(bytes);
+    this.#hash.update(bytes);
+    this.#size += bytes.byteLength;
+  }
+
+  async enqueue(upload: PendingUpload): Promise<UploadJournalEntry> {
+    await this.writer.close();
+    return this.uploader.journal(this.id, upload, this.#size, bytesToHex(this.#hash.digest()));
+  }
+
+  async discard(): Promise<void> {
+    await this.writer.abort().catch(() => undefined);
+    await this.uploader.spool.remove(this.id);
+  }
+}
+
+/**
  * Chunked, resumable uploads (mirrors agent-native/src/uploader.ts). The bytes are spooled and the upload
  * journaled before the first byte is sent; after a SW restart `drain()` begins again, the console answers
  * with the same uploadId and the chunks it already holds, and only the rest is sent.
@@ -21,24 +54,28 @@ export class Uploader {
   constructor(
     private readonly client: ConsoleClient,
     private readonly state: ResponderState,
-    private readonly spool: Spool,
+    readonly spool: Spool,
     private readonly chunkSize = DEFAULT_CHUNK_SIZE,
   ) {}
 
-  async enqueue(bytes: Uint8Array, upload: PendingUpload): Promise<UploadJournalEntry> {
+  async start(): Promise<SpoolingUpload> {
     const id = `${Date.now().toString(36)}-${crypto.randomUUID()}`;
-    await this.spool.write(id, bytes);
+    return new SpoolingUpload(id, await this.spool.create(id), this);
+  }
+
+  /** Journals a closed spool item: from here on it is uploaded, and resumed after a restart, until the console has it. */
+  async journal(id: string, upload: PendingUpload, size: number, sha256: string): Promise<UploadJournalEntry> {
     const entry: UploadJournalEntry = {
       version: 1,
       id,
-      begin: UploadBegin.parse({ ...upload, size: bytes.byteLength, sha256: await sha256Hex(bytes), chunkSize: this.chunkSize }),
+      begin: UploadBegin.parse({ ...upload, size, sha256, chunkSize: this.chunkSize }),
       createdAt: new Date().toISOString(),
     };
     await this.state.saveUpload(entry);
     return entry;
   }
 
-  /** Spool items without a journal entry: the SW stopped between spooling and journaling. */
+  /** Spool items without a journal entry: the SW stopped while collecting into them, or before journaling them. */
   async removeOrphans(): Promise<number> {
     const journaled = new Set((await this.state.uploads()).map((entry) => entry.id));
     const orphans = (await this.spool.list()).filter((id) => !journaled.has(id));

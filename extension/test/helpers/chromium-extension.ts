@@ -2,7 +2,7 @@
 // managed policy for it, a website to visit, and polling.
 import { execFileSync } from "node:child_process";
 import { createHash, generateKeyPairSync } from "node:crypto";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, renameSync, writeFileSync } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
@@ -37,11 +37,16 @@ export function buildExtension(work: string): { extensionId: string; unpacked: s
   return { extensionId, unpacked: path.join(outDir, "chrome-mv3") };
 }
 
-/** Writes the managed policy for the extension (the caller removes the returned file). */
+/**
+ * Writes the managed policy for the extension (the caller removes the returned file). Chromium reads every file in
+ * the directory whenever one changes, so the file appears whole: written next to the directory, then renamed in.
+ */
 export function installPolicy(name: string, extensionId: string, policy: Record<string, unknown>): string {
   const policyFile = path.join(POLICY_DIR, `${name}-${process.pid}.json`);
+  const staging = path.join(POLICY_DIR, "..", `.${name}-${process.pid}.json.tmp`);
   mkdirSync(POLICY_DIR, { recursive: true });
-  writeFileSync(policyFile, JSON.stringify({ "3rdparty": { extensions: { [extensionId]: policy } } }));
+  writeFileSync(staging, JSON.stringify({ "3rdparty": { extensions: { [extensionId]: policy } } }));
+  renameSync(staging, policyFile);
   return policyFile;
 }
 

@@ -3,6 +3,7 @@ export * from "./constants.ts";
 export * from "./errors.ts";
 export * from "./paths.ts";
 export * from "./interval.ts";
+export * from "./pacing.ts";
 export * from "./schemas/common.ts";
 export * from "./schemas/asset.ts";
 export * from "./schemas/enrollment.ts";
