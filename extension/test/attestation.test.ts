@@ -16,7 +16,6 @@ import {
   responderPaths,
   responseBinding,
   signResponse,
-  type AssetFacts,
   type ResponderKeys,
   type TaskAssignment,
 } from "@corvid/protocol";
@@ -28,18 +27,10 @@ import { MemorySpool } from "../src/lib/spool.ts";
 import { ResponderState } from "../src/lib/state.ts";
 import { ConsoleClient, type FetchLike } from "../src/lib/transport.ts";
 import { FakeConsole } from "./helpers/fake-console.ts";
+import { testBrowserFacts as facts } from "./helpers/asset-facts.ts";
 
 const TOKEN = `cvd_dt_${"c".repeat(52)}`;
 
-const facts = async ({ responderId }: { responderId: string }): Promise<AssetFacts> => ({
-  hostname: `chrome-${responderId.slice(2, 10)}`,
-  platform: "browser",
-  os: { name: "Linux", version: "unknown" },
-  arch: "x86-64",
-  agentVersion: "0.1.0",
-  ips: [],
-  resources: { cpuPercent: 0, rssBytes: 0 },
-});
 
 interface TestCa {
   der: Uint8Array;

@@ -6,7 +6,6 @@ import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { AssetFacts } from "@corvid/protocol";
 import Database from "better-sqlite3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { fakeBrowser } from "wxt/testing/fake-browser";
@@ -14,19 +13,10 @@ import { ArtifactCatalog } from "../src/collectors/catalog.ts";
 import { Responder, type ResponderOptions } from "../src/lib/responder.ts";
 import { MemorySpool } from "../src/lib/spool.ts";
 import { ResponderState } from "../src/lib/state.ts";
+import { testBrowserFacts as facts } from "./helpers/asset-facts.ts";
 
 const consoleDir = path.resolve(import.meta.dirname, "../../console");
 
-const facts = async ({ responderId }: { responderId: string }): Promise<AssetFacts> => ({
-  hostname: `chrome-${responderId.slice(2, 10)}`,
-  platform: "browser",
-  os: { name: "Linux", version: "unknown" },
-  arch: "x86-64",
-  agentVersion: "0.1.0",
-  ips: [],
-  resources: { cpuPercent: 0, rssBytes: 0 },
-  browser: { name: "Chromium", version: "156", managed: true },
-});
 
 interface RunningConsole {
   url: string;

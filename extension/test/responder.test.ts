@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { AssetFacts, TaskAssignment } from "@corvid/protocol";
+import type { TaskAssignment } from "@corvid/protocol";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { fakeBrowser } from "wxt/testing/fake-browser";
 import { ArtifactCatalog, type BrowserApis } from "../src/collectors/catalog.ts";
@@ -8,21 +8,11 @@ import { CHECKIN_ALARM, Responder, type ResponderOptions } from "../src/lib/resp
 import { MemorySpool, type SpoolWriter } from "../src/lib/spool.ts";
 import { ResponderState } from "../src/lib/state.ts";
 import { FakeConsole } from "./helpers/fake-console.ts";
+import { testBrowserFacts as facts } from "./helpers/asset-facts.ts";
 
 const TOKEN = `cvd_dt_${"b".repeat(52)}`;
 const T0 = Date.parse("2026-11-20T10:00:00Z");
 
-const facts = async ({ responderId, tags }: { responderId: string; tags: string[] }): Promise<AssetFacts> => ({
-  hostname: `chrome-${responderId.slice(2, 10)}`,
-  platform: "browser",
-  os: { name: "Linux", version: "unknown" },
-  arch: "x86-64",
-  agentVersion: "0.1.0",
-  ips: [],
-  resources: { cpuPercent: 0, rssBytes: 0 },
-  browser: { name: "Chromium", version: "156.0.8078.108", managed: true },
-  ...(tags.length ? { tags } : {}),
-});
 
 function task(taskId: string, artifacts: string[], limits: Partial<TaskAssignment["limits"]> = {}): TaskAssignment {
   return {
