@@ -1,5 +1,6 @@
 // `npm run bench:extension`: seeds history visits in a fresh Chromium profile, then measures in one run the bare
-// chrome.history reads and Corvid's full Browser.History collection into the sqlite-wasm evidence database.
+// chrome.history reads and Corvid's full Browser.History collection into the sqlite-wasm evidence database (after one
+// warm-up read, two alternating rounds of each; the faster run of each counts).
 // Usage: tsx extension/scripts/bench-history.ts [visits=100000] [visitsPerUrl=4]
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -69,7 +70,7 @@ try {
     const seedSeconds = (performance.now() - seedStarted) / 1000;
     const baselineRss = extensionProcessRssBytes();
 
-    const apiOnly = await sampled(() =>
+    const readAll = () =>
       worker.evaluate(async () => {
         const api = (globalThis as unknown as Hooks).chrome.history;
         const items = await api.search({ text: "", startTime: 0, maxResults: 1_000_000 });
@@ -79,10 +80,21 @@ try {
           for (const list of lists) visits += list.length;
         }
         return { urls: items.length, visits };
-      }),
-    );
-    const collect = await sampled(() => worker.evaluate(() => (globalThis as unknown as Hooks).corvid.collectIntoEvidence("Browser.History", "bench")));
-    const stored = await worker.evaluate(() => (globalThis as unknown as Hooks).corvid.evidenceCount({ taskId: "bench" }));
+      });
+    // Chromium's history database warms its cache on the first full read: one unmeasured read first, then two
+    // rounds of each, alternating, and the faster of each counts.
+    await readAll();
+    const rounds = [0, 1];
+    const apiRuns: Awaited<ReturnType<typeof sampled<{ urls: number; visits: number }>>>[] = [];
+    const collectRuns: Awaited<ReturnType<typeof sampled<number>>>[] = [];
+    for (const round of rounds) {
+      apiRuns.push(await sampled(readAll));
+      collectRuns.push(await sampled(() => worker.evaluate((taskId) => (globalThis as unknown as Hooks).corvid.collectIntoEvidence("Browser.History", taskId), `bench-${round}`)));
+    }
+    const fastest = <T extends { seconds: number }>(runs: T[]) => runs.reduce((best, run) => (run.seconds < best.seconds ? run : best));
+    const apiOnly = { ...fastest(apiRuns), peakRss: Math.max(...apiRuns.map((run) => run.peakRss)) };
+    const collect = { ...fastest(collectRuns), peakRss: Math.max(...collectRuns.map((run) => run.peakRss)) };
+    const stored = await worker.evaluate(() => (globalThis as unknown as Hooks).corvid.evidenceCount({ taskId: "bench-1" }));
     const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
     console.log(`seeded ${apiOnly.result.visits} visits of ${apiOnly.result.urls} URLs in ${seedSeconds.toFixed(1)} s; rows collected ${collect.result}, rows in sqlite-wasm ${stored}`);
     console.log(`extension processes RSS: before ${mib(baselineRss)} MiB, peak during api-only ${mib(apiOnly.peakRss)} MiB, peak during collect ${mib(collect.peakRss)} MiB`);
