@@ -82,11 +82,12 @@ export class ArtifactCatalog {
     api: BrowserApis,
     policy: CollectContext["policy"],
     onRows: (rows: Row[]) => Promise<void>,
+    checkpoint?: CollectContext["checkpoint"],
   ): Promise<ArtifactDefinition> {
     const definition = this.#byName.get(name);
     if (!definition) throw new UnknownArtifactError(`this responder has no artifact named ${name}`);
     const parameters = resolveArtifactParameters(definition, supplied);
-    await RUNNERS[definition.source.kind]!(api, { parameters, policy }, onRows);
+    await RUNNERS[definition.source.kind]!(api, { parameters, policy, ...(checkpoint ? { checkpoint } : {}) }, onRows);
     return definition;
   }
 }

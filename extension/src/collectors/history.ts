@@ -28,6 +28,8 @@ export interface HistoryApi {
 
 /** getVisits is one IPC per URL; a few in flight keep the browser busy without flooding it. */
 const VISIT_LOOKUPS_IN_FLIGHT = 16;
+/** Rows handed on at once: each hand-over is a round trip to the evidence worker and a spool write. */
+const ROWS_PER_BATCH = 2_000;
 const DAY_MS = 86_400_000;
 
 /** One row per visit (URL fields repeated), plus one row for a URL whose visits Chrome has already expired. */
@@ -35,10 +37,19 @@ export async function collectHistory(api: HistoryApi, context: CollectContext, o
   const days = Number(context.parameters.days ?? 90);
   const maxUrls = Number(context.parameters.max_urls ?? 1_000_000);
   const items = await api.history.search({ text: "", startTime: Date.now() - days * DAY_MS, maxResults: maxUrls });
+  let rows: Row[] = [];
+  // The next visit lookups run while the previous batch is being stored.
+  let storing: Promise<void> = Promise.resolve();
+  const handOn = async () => {
+    await storing;
+    storing = onRows(rows);
+    // Awaited at the next hand-over or at the end; until then a failure must not count as unhandled.
+    storing.catch(() => undefined);
+    rows = [];
+  };
   for (let start = 0; start < items.length; start += VISIT_LOOKUPS_IN_FLIGHT) {
     const batch = items.slice(start, start + VISIT_LOOKUPS_IN_FLIGHT).filter((item) => item.url !== undefined);
     const visitLists = await Promise.all(batch.map((item) => api.history.getVisits({ url: item.url! })));
-    const rows: Row[] = [];
     batch.forEach((item, index) => {
       const urlFields = {
         url_id: item.id,
@@ -62,6 +73,9 @@ export async function collectHistory(api: HistoryApi, context: CollectContext, o
         });
       }
     });
-    await onRows(rows);
+    if (rows.length >= ROWS_PER_BATCH) await handOn();
+    await context.checkpoint?.();
   }
+  if (rows.length > 0) await handOn();
+  await storing;
 }

@@ -8,6 +8,11 @@ export interface CollectContext {
   parameters: Record<string, ParameterValue>;
   /** What the managed policy allows beyond metadata. */
   policy: { allowCookieValues: boolean };
+  /**
+   * Collectors that call Chrome many times await this between calls: the task's CPU pacing and deadline live
+   * there, apart from how rows are batched for storage.
+   */
+  checkpoint?: () => Promise<void>;
 }
 
 /** Chrome's times are milliseconds since the epoch, sometimes fractional; absent or zero means "unknown". */

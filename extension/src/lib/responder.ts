@@ -266,9 +266,9 @@ export class Responder {
 
   /**
    * Collects one artifact within the task's limits and journals its table for upload; returns its row count.
-   * Each batch is spooled as it comes, so the service worker holds one batch, not the table; between batches the
-   * shared CpuPacer pauses (this worker cannot read its CPU time, so its busy wall time counts), and `signal`
-   * (the task's deadline) stops the collection.
+   * Each batch is spooled as it comes, so the service worker holds one batch, not the table; between calls to Chrome
+   * the collector's checkpoints let the shared CpuPacer pause (this worker cannot read its CPU time, so its busy
+   * wall time counts) and `signal` (the task's deadline) stop the collection.
    */
   async #collect(assignment: TaskAssignment, request: ArtifactRequest, uploader: Uploader, allowCookieValues: boolean, signal: AbortSignal): Promise<number> {
     const { catalog, api, evidence } = this.#options;
@@ -278,7 +278,11 @@ export class Responder {
     const output = await uploader.start();
     let rowCount = 0;
     try {
-      const definition = await catalog.collect(request.name, request.parameters, api, { allowCookieValues }, async (rows: Row[]) => {
+      const pace = async () => {
+        signal.throwIfAborted();
+        await pacer.pace();
+      };
+      const store = async (rows: Row[]) => {
         signal.throwIfAborted();
         const lines = rows.map((row) => JSON.stringify(row));
         const bytes = encoder.encode(lines.map((line) => `${line}\n`).join(""));
@@ -286,8 +290,8 @@ export class Responder {
         await output.write(bytes);
         await evidence?.insertRows(assignment.taskId, request.name, lines);
         rowCount += rows.length;
-        await pacer.pace();
-      });
+      };
+      const definition = await catalog.collect(request.name, request.parameters, api, { allowCookieValues }, store, pace);
       await output.enqueue({
         taskId: assignment.taskId,
         artifact: definition.name,
