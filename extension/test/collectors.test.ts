@@ -53,6 +53,41 @@ describe("browser collectors", () => {
     expect(fakeBrowser.history.search).toHaveBeenCalledWith(expect.objectContaining({ text: "", maxResults: 10 }));
   });
 
+  it("history: stores batches of at least 2,000 rows while the next lookups run, and a failure waits for the batch in flight", async () => {
+    const urls = Array.from({ length: 1_200 }, (_, index) => ({ id: String(index), url: `https://site.example/${index}`, lastVisitTime: 1 }));
+    vi.spyOn(fakeBrowser.history, "search").mockResolvedValue(urls);
+    vi.spyOn(fakeBrowser.history, "getVisits").mockImplementation(async ({ url }) => [
+      { id: url, visitId: `${url}#1`, referringVisitId: "0", transition: "link", visitTime: 1 },
+      { id: url, visitId: `${url}#2`, referringVisitId: "0", transition: "link", visitTime: 2 },
+    ]);
+    const sizes: number[] = [];
+    await collectHistory(fakeBrowser, { parameters: {}, policy: noValues }, async (rows) => void sizes.push(rows.length));
+    expect(sizes).toEqual([2_016, 384]);
+
+    // The deadline passes while the first batch is still being stored: the collection fails only once it is stored.
+    let storeFinished = false;
+    let checkpoints = 0;
+    const failing = collectHistory(
+      fakeBrowser,
+      {
+        parameters: {},
+        policy: noValues,
+        checkpoint: async () => {
+          if (++checkpoints === 63) throw new Error("deadline");
+        },
+      },
+      async () => {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+        storeFinished = true;
+      },
+    );
+    await expect(failing).rejects.toThrow("deadline");
+    expect(storeFinished).toBe(true);
+
+    // A failed store fails the collection.
+    await expect(collectHistory(fakeBrowser, { parameters: {}, policy: noValues }, async () => Promise.reject(new Error("disk full")))).rejects.toThrow("disk full");
+  });
+
   it("downloads: URLs, file, MIME, size, danger, state and ISO times", async () => {
     vi.spyOn(fakeBrowser.downloads, "search").mockResolvedValue([
       {

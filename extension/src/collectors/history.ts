@@ -47,35 +47,40 @@ export async function collectHistory(api: HistoryApi, context: CollectContext, o
     storing.catch(() => undefined);
     rows = [];
   };
-  for (let start = 0; start < items.length; start += VISIT_LOOKUPS_IN_FLIGHT) {
-    const batch = items.slice(start, start + VISIT_LOOKUPS_IN_FLIGHT).filter((item) => item.url !== undefined);
-    const visitLists = await Promise.all(batch.map((item) => api.history.getVisits({ url: item.url! })));
-    batch.forEach((item, index) => {
-      const urlFields = {
-        url_id: item.id,
-        url: item.url,
-        title: item.title ?? null,
-        visit_count: item.visitCount ?? 0,
-        typed_count: item.typedCount ?? 0,
-        last_visit_time: isoTime(item.lastVisitTime),
-      };
-      const visits = visitLists[index] ?? [];
-      if (visits.length === 0) rows.push({ ...urlFields, visit_id: null, visit_time: null, transition: null, referring_visit_id: null, is_local: null });
-      for (const visit of visits) {
-        rows.push({
-          ...urlFields,
-          visit_id: visit.visitId,
-          visit_time: isoTime(visit.visitTime),
-          transition: visit.transition,
-          // Chrome reports "0" when the visit has no referrer.
-          referring_visit_id: visit.referringVisitId === "0" ? null : visit.referringVisitId,
-          is_local: visit.isLocal ?? null,
-        });
-      }
-    });
-    if (rows.length >= ROWS_PER_BATCH) await handOn();
-    await context.checkpoint?.();
+  try {
+    for (let start = 0; start < items.length; start += VISIT_LOOKUPS_IN_FLIGHT) {
+      const batch = items.slice(start, start + VISIT_LOOKUPS_IN_FLIGHT).filter((item) => item.url !== undefined);
+      const visitLists = await Promise.all(batch.map((item) => api.history.getVisits({ url: item.url! })));
+      batch.forEach((item, index) => {
+        const urlFields = {
+          url_id: item.id,
+          url: item.url,
+          title: item.title ?? null,
+          visit_count: item.visitCount ?? 0,
+          typed_count: item.typedCount ?? 0,
+          last_visit_time: isoTime(item.lastVisitTime),
+        };
+        const visits = visitLists[index] ?? [];
+        if (visits.length === 0) rows.push({ ...urlFields, visit_id: null, visit_time: null, transition: null, referring_visit_id: null, is_local: null });
+        for (const visit of visits) {
+          rows.push({
+            ...urlFields,
+            visit_id: visit.visitId,
+            visit_time: isoTime(visit.visitTime),
+            transition: visit.transition,
+            // Chrome reports "0" when the visit has no referrer.
+            referring_visit_id: visit.referringVisitId === "0" ? null : visit.referringVisitId,
+            is_local: visit.isLocal ?? null,
+          });
+        }
+      });
+      if (rows.length >= ROWS_PER_BATCH) await handOn();
+      await context.checkpoint?.();
+    }
+    if (rows.length > 0) await handOn();
+  } finally {
+    // A failed lookup or checkpoint (deadline) must not leave a batch still being stored while the caller cleans up.
+    await storing.catch(() => undefined);
   }
-  if (rows.length > 0) await handOn();
   await storing;
 }
