@@ -45,7 +45,8 @@ export interface PrefetchInfo {
   traceChainCount: number;
 }
 
-interface PrefetchExports {
+/** What prefetch.wasm exports (the LZXPRESS test drives the decompression path through it directly). */
+export interface PrefetchExports {
   memory: WebAssembly.Memory;
   allocInput(length: number): number;
   parse(length: number): number;

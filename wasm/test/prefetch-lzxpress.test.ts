@@ -3,6 +3,7 @@
 // with its own table are exercised with known output.
 import { describe, expect, it } from "vitest";
 import { instantiateFormat } from "../src/load.ts";
+import type { PrefetchExports } from "../src/prefetch.ts";
 
 /**
  * Writes a stream the way the decoder reads it: bits fill 16-bit little-endian words (most significant
@@ -107,14 +108,7 @@ function copyMatch(output: number[], offset: number, length: number): void {
 
 /** Runs the MAM path of prefetch.wasm and returns the decompressed bytes and the parse status. */
 async function decompressMam(stream: Uint8Array, uncompressedSize: number) {
-  const exports = (await instantiateFormat("prefetch")).exports as unknown as {
-    memory: WebAssembly.Memory;
-    allocInput(length: number): number;
-    parse(length: number): number;
-    isCompressed(): number;
-    dataPtr(): number;
-    dataLength(): number;
-  };
+  const exports = (await instantiateFormat("prefetch")).exports as unknown as PrefetchExports;
   const file = new Uint8Array(8 + stream.length);
   file.set([0x4d, 0x41, 0x4d, 0x04]);
   new DataView(file.buffer).setUint32(4, uncompressedSize, true);

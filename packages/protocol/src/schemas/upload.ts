@@ -21,6 +21,19 @@ export function missingChunkIndexes(size: number, chunkSize: number, received: r
   return missing;
 }
 
+/** What a responder says about a piece of evidence when it uploads it, and the console keeps with it. */
+const evidenceDescription = {
+  artifact: ArtifactName,
+  name: z.string().min(1).max(255),
+  kind: UploadKind,
+  contentType: z.string().min(1).max(128),
+  size: z.int().min(0).max(MAX_UPLOAD_BYTES),
+  sha256: Sha256Hex,
+  columns: z.array(ArtifactColumn).max(256).optional(),
+  rowCount: z.int().min(0).optional(),
+  sourcePath: z.string().max(4096).optional(),
+};
+
 /**
  * POST /uploads. Tables are JSONL (one object per row, keys = column names); files are raw bytes.
  * Sending the same taskId + artifact + name + sha256 again resumes the earlier upload.
@@ -28,16 +41,8 @@ export function missingChunkIndexes(size: number, chunkSize: number, received: r
 export const UploadBegin = z
   .object({
     taskId: Identifier,
-    artifact: ArtifactName,
-    name: z.string().min(1).max(255),
-    kind: UploadKind,
-    contentType: z.string().min(1).max(128),
-    size: z.int().min(0).max(MAX_UPLOAD_BYTES),
-    sha256: Sha256Hex,
+    ...evidenceDescription,
     chunkSize: ChunkSize.optional(),
-    columns: z.array(ArtifactColumn).max(256).optional(),
-    rowCount: z.int().min(0).optional(),
-    sourcePath: z.string().max(4096).optional(),
   })
   .refine((begin) => chunkCount(begin.size, begin.chunkSize ?? DEFAULT_CHUNK_SIZE) <= MAX_CHUNKS_PER_UPLOAD, {
     message: `an upload may have at most ${MAX_CHUNKS_PER_UPLOAD} chunks: use a larger chunkSize`,
@@ -65,15 +70,7 @@ export const UploadCompleteResponse = z.object({
 /** One stored evidence item with its chain of custody. */
 export const EvidenceItem = z.object({
   evidenceId: Identifier,
-  artifact: ArtifactName,
-  name: z.string().min(1).max(255),
-  kind: UploadKind,
-  contentType: z.string().min(1).max(128),
-  size: z.int().min(0).max(MAX_UPLOAD_BYTES),
-  sha256: Sha256Hex,
-  rowCount: z.int().min(0).optional(),
-  columns: z.array(ArtifactColumn).max(256).optional(),
-  sourcePath: z.string().max(4096).optional(),
+  ...evidenceDescription,
   collectedAt: Timestamp,
 });
 
