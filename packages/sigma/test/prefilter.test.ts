@@ -64,3 +64,24 @@ describe("prefilter skip check", () => {
     }
   });
 });
+
+describe("prefilter atom clauses", () => {
+  it("selects an item only when every one of its clauses has an atom that holds", async () => {
+    const { Prefilter } = await import("../src/prefilter.ts");
+    const { SigmaEvent } = await import("../src/event.ts");
+    const image = (literal: string): Atom => ({ field: "image", literal, kind: "endswith" });
+    const commandLine = (literal: string): Atom => ({ field: "commandline", literal, kind: "contains" });
+    const items = [
+      { name: "cmd redirect", clauses: [[image("\\cmd.exe")], [commandLine(" > "), commandLine(">>")]] },
+      { name: "any cmd", clauses: [[image("\\cmd.exe")]] },
+      { name: "no atoms", clauses: [] },
+    ];
+    const prefilter = new Prefilter(items, (item) => item.clauses);
+    const names = (fields: Record<string, string>) => prefilter.candidates(SigmaEvent.fromFields(fields)).map((item) => item.name);
+    expect(names({ Image: "C:\\Windows\\System32\\CMD.EXE", CommandLine: "cmd /c dir > out.txt" })).toEqual(["cmd redirect", "any cmd", "no atoms"]);
+    expect(names({ Image: "C:\\Windows\\System32\\cmd.exe", CommandLine: "cmd /c dir" })).toEqual(["any cmd", "no atoms"]);
+    expect(names({ Image: "C:\\Windows\\notepad.exe", CommandLine: "notepad > x" })).toEqual(["no atoms"]);
+    // Clause state does not leak from one event to the next.
+    expect(names({ CommandLine: "x >> y" })).toEqual(["no atoms"]);
+  });
+});
