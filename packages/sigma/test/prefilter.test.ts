@@ -85,3 +85,16 @@ describe("prefilter atom clauses", () => {
     expect(names({ CommandLine: "x >> y" })).toEqual(["no atoms"]);
   });
 });
+
+describe("prefilter case folding", () => {
+  it("folds ASCII letters while scanning and lower-cases values with other characters first", () => {
+    const sel = (body: string) => `  selection:\n${body}\n  condition: selection`;
+    const rule = sel("    CommandLine|contains:\n      - 'kerberos::golden'\n      - 'sekurlsa::'\n      - 'privilege::debug'\n      - 'lsadump::'\n      - 'mimidrv.sys'\n      - 'gentilkiwi.com'\n      - 'dpapi::masterkey'\n      - 'event::clear'\n      - 'event::drop'\n      - 'kerberos::ptt'\n      - 'kerberos::tgt'\n      - 'misc::skeleton'\n      - 'token::elevate'");
+    // 13 values cost more than testing directly, so the rule is pre-selected by the field scan under test.
+    expect(matches(rule, { CommandLine: "RUN KERBEROS::GOLDEN" })).toBe(true);
+    // The Kelvin sign lower-cases to an ASCII "k"; "İ" lower-cases to two characters, shifting what follows.
+    expect(matches(rule, { CommandLine: "\u212Aerberos::golden" })).toBe(true);
+    expect(matches(rule, { CommandLine: "İ then LSADUMP::sam" })).toBe(true);
+    expect(matches(rule, { CommandLine: "İ then lsadump:sam" })).toBe(false);
+  });
+});
