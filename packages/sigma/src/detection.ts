@@ -670,12 +670,16 @@ export function compileDetection(
     resolveCondition(parseCondition(c as string, [...path, "condition"]), names, Array.isArray(condition) ? [...path, "condition", index] : [...path, "condition"]),
   );
   const root: ConditionNode = trees.length === 1 ? trees[0]! : { kind: "or", children: trees };
-  const positives = [...positiveReferences(root, new Set())];
+  const positives = [...positiveReferences(root, new Set())].map((name) => ({ name, test: identifiers.get(name)!.test }));
   const compiled = compileCondition(root, identifiers);
   return {
     test: compiled.test,
     cost: compiled.cost,
-    matchedIdentifiers: (event) => positives.filter((name) => identifiers.get(name)!.test(event)),
+    matchedIdentifiers: (event) => {
+      const matched: string[] = [];
+      for (const { name, test } of positives) if (test(event)) matched.push(name);
+      return matched;
+    },
     eventIds: requiredEventIds(root, identifiers),
     atoms: requiredAtoms(root, identifiers),
   };

@@ -1,6 +1,6 @@
 import { CorrelationTracker } from "./correlation.ts";
 import type { CorrelationType } from "./correlation-spec.ts";
-import type { SigmaEvent } from "./event.ts";
+import type { EventLogSource, FieldText, SigmaEvent } from "./event.ts";
 import { Prefilter } from "./prefilter.ts";
 import type { CorrelationRule, DetectionRule, FilterRule, LogSource, RuleMetadata, SigmaRule } from "./rules.ts";
 
@@ -32,6 +32,8 @@ export interface SigmaFinding {
 
 interface IndexedRule {
   rule: DetectionRule;
+  /** The finding fields that depend only on the rule, built once. */
+  finding: Omit<SigmaFinding, "kind" | "matchedSelections" | "event">;
   filters: FilterRule[];
   /** Correlations fed by this rule, with the rule's position in each correlation's rule list. */
   correlations: { tracker: CorrelationTracker; rule: CorrelationRule; ruleIndex: number }[];
@@ -40,7 +42,8 @@ interface IndexedRule {
 }
 
 interface Bucket {
-  byEventId: Map<string, IndexedRule[]>;
+  /** By lower-cased EventID text and, for canonical integers, by the number too (EVTX gives numbers). */
+  byEventId: Map<string | number, IndexedRule[]>;
   anyEventId: IndexedRule[];
 }
 
@@ -91,6 +94,7 @@ export class SigmaEngine {
   private readonly buckets = new Map<string, Bucket>();
   private readonly correlationsFedByCorrelation = new Map<CorrelationRule, { tracker: CorrelationTracker; rule: CorrelationRule; ruleIndex: number }[]>();
   private readonly keyCache = new Map<string, Bucket[]>();
+  private readonly bucketsByLogSource = new WeakMap<EventLogSource, Bucket[]>();
   /** Per candidate list: its prefilter, or null when testing the rules directly is cheaper. */
   private readonly prefilters = new WeakMap<IndexedRule[], Prefilter<IndexedRule> | null>();
   private lastTimestamp = 0;
@@ -121,6 +125,7 @@ export class SigmaEngine {
       const correlations = feedsOf(rule.meta);
       const indexed: IndexedRule = {
         rule,
+        finding: baseFinding(rule.meta, rule.origin.file),
         filters: filters.filter((f) => f.targets.some((t) => references.includes(t))),
         correlations,
         reports: correlations.length === 0 || correlations.some((c) => c.rule.correlation.generate),
@@ -138,12 +143,16 @@ export class SigmaEngine {
           const list = bucket.byEventId.get(id) ?? [];
           list.push(indexed);
           bucket.byEventId.set(id, list);
+          if (String(Number(id)) === id) bucket.byEventId.set(Number(id), list);
         }
       }
     }
   }
 
   private bucketsFor(event: SigmaEvent): Bucket[] {
+    // Mappings hand out one logsource object per kind of record: found by identity, no key to build.
+    const known = this.bucketsByLogSource.get(event.logsource);
+    if (known !== undefined) return known;
     const { product, services, categories } = event.logsource;
     const cacheKey = `${product ?? ""}\u0000${services.join(",")}\u0000${categories.join(",")}`;
     let buckets = this.keyCache.get(cacheKey);
@@ -154,6 +163,7 @@ export class SigmaEngine {
       });
       this.keyCache.set(cacheKey, buckets);
     }
+    if (Object.isFrozen(event.logsource)) this.bucketsByLogSource.set(event.logsource, buckets);
     return buckets;
   }
 
@@ -183,25 +193,31 @@ export class SigmaEngine {
   /** The detection rules (after filters) that match one event, without touching correlation state. */
   private matchingRules(event: SigmaEvent): IndexedRule[] {
     const matches: IndexedRule[] = [];
-    const eventIdText = event.lowerText("eventid");
-    const eventId = typeof eventIdText === "string" ? eventIdText : undefined;
+    const rawEventId = event.value("eventid");
+    const eventId = typeof rawEventId === "number" ? rawEventId : SigmaEngine.singleText(event.lowerText("eventid"));
     for (const bucket of this.bucketsFor(event)) {
       const byEventId = eventId === undefined ? undefined : bucket.byEventId.get(eventId);
-      for (const rules of byEventId ? [byEventId, bucket.anyEventId] : [bucket.anyEventId]) {
-        if (rules.length === 0) continue;
-        for (const indexed of this.candidates(rules, event)) {
-          if (indexed.rule.detection.test(event) && !SigmaEngine.filtered(indexed, event)) matches.push(indexed);
-        }
-      }
+      if (byEventId !== undefined) this.collectMatches(byEventId, event, matches);
+      if (bucket.anyEventId.length > 0) this.collectMatches(bucket.anyEventId, event, matches);
     }
     return matches;
   }
 
+  private static singleText(text: FieldText | undefined): string | undefined {
+    return typeof text === "string" ? text : undefined;
+  }
+
+  private collectMatches(rules: IndexedRule[], event: SigmaEvent, matches: IndexedRule[]): void {
+    for (const indexed of this.candidates(rules, event)) {
+      if (indexed.rule.detection.test(event) && !SigmaEngine.filtered(indexed, event)) matches.push(indexed);
+    }
+  }
+
   private detectionFinding(indexed: IndexedRule, event: SigmaEvent): SigmaFinding {
-    const { rule } = indexed;
+    const { rule, finding } = indexed;
     return {
       kind: "detection",
-      ...baseFinding(rule.meta, rule.origin.file),
+      ...finding,
       matchedSelections: rule.detection.matchedIdentifiers(event),
       event: event.raw,
       timestamp: event.timestamp,

@@ -11,7 +11,8 @@ export interface EventLogSource {
 /** Text form of a field: one string, or several for multi-valued fields. */
 export type FieldText = string | readonly string[];
 
-function toText(value: unknown): FieldText | undefined {
+/** Text form of a field value as rules see it; undefined for null, missing and object values. */
+export function toText(value: unknown): FieldText | undefined {
   if (typeof value === "string") return value;
   if (typeof value === "number" || typeof value === "boolean" || typeof value === "bigint") return String(value);
   if (Array.isArray(value)) {

@@ -4,7 +4,7 @@
  * matches. For a set of rules, all atoms of a field go into one Aho-Corasick automaton, so one pass over each
  * field value finds every rule that could match, however many rules there are; only those rules run their full test.
  */
-import type { SigmaEvent } from "./event.ts";
+import { toText, type SigmaEvent } from "./event.ts";
 
 /** Atom field name of keyword searches: the literal may occur in any field. */
 export const ANY_FIELD = "*";
@@ -53,36 +53,63 @@ export function atomsOfAll(children: readonly AtomClauses[]): AtomClauses {
   return clauses.filter((clause, index) => index === 0 || score(clause) >= EXTRA_CLAUSE_MINIMUM_SCORE).slice(0, MAX_CLAUSES);
 }
 
-/** For an OR: every alternative must offer atoms, and any of them may hold (one clause of each alternative's best). */
+/**
+ * For an OR: every alternative must offer atoms. Whichever alternative matches, its k-th clause holds, so the union of
+ * the alternatives' k-th clauses (their last one where they have fewer) is a clause of the OR: `(A1 and A2) or B1`
+ * gives `A1 or B1` and `A2 or B1`, and the rule runs only when both hold.
+ */
 export function atomsOfAny(children: readonly AtomClauses[]): AtomClauses {
   if (children.length === 0 || children.some((c) => c.length === 0)) return [];
-  return [children.flatMap((c) => c[0]!)];
+  const depth = Math.min(MAX_CLAUSES, Math.max(...children.map((c) => c.length)));
+  const clauses: Atom[][] = [];
+  const seen = new Set<string>();
+  for (let k = 0; k < depth; k++) {
+    const clause = children.flatMap((c) => c[Math.min(k, c.length - 1)]!);
+    const key = JSON.stringify(clause);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    clauses.push(clause);
+  }
+  return clauses;
 }
 
 /** ASCII case folding: scans read field values as they are and fold A-Z here instead of lower-casing every value. */
 const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, code) => (code >= 65 && code <= 90 ? code + 32 : code));
 
+/** Table entries per 64-byte cache line (two-byte entries). */
+const ROW_ALIGNMENT = 32;
+/** Lower-case letters, then the separators of paths and command lines; other characters rank after these. */
+const COMMON_CHARACTERS = "etaoinsrlcdhmupgwfybvkxjqz \\.-/";
+
+function commonness(code: number): number {
+  const rank = COMMON_CHARACTERS.indexOf(String.fromCharCode(code));
+  return rank < 0 ? COMMON_CHARACTERS.length : rank;
+}
+
 /** Largest transition table built (entries); bigger automata walk their trie with fail links instead. */
 const MAX_TABLE_ENTRIES = 4_000_000;
 
 class AhoCorasick {
-  /** Per state, in breadth-first order (shallow states, where scans spend their time, have small numbers). */
+  /**
+   * States are numbered for the scans: states without output that ASCII text reaches come first, breadth-first (the hot
+   * shallow rows sit together in memory); then states only non-ASCII text reaches (thousands of emoji literals); then
+   * every state that recognises literals, so "has output" is one comparison with firstOutputState.
+   */
   private readonly transitions: Map<number, number>[];
   private readonly fail: Int32Array;
+  readonly firstOutputState: number;
   /** Literal ids recognised in state s: outputIds[outputStart[s] .. outputStart[s + 1]). Flat, so scans stay in typed arrays. */
   readonly outputStart: Int32Array;
   readonly outputIds: Int32Array;
-  /** `step` results: the state in the low bits, OUTPUT_FLAG set when the state recognises literals. */
-  readonly stateMask: number;
-  private readonly outputFlag: number;
   /**
-   * Deterministic transitions per (state, ASCII character class), as `step` results; class 0 stands for ASCII
-   * characters no literal contains. Only ASCII gets a column: a few rules (homoglyphs, encodings) bring hundreds of
-   * distinct non-ASCII characters, which would make the table too large; those rare characters walk the fail links.
+   * Deterministic transitions per (state, ASCII character class); class 0 stands for ASCII characters no literal
+   * contains. Only ASCII gets a column: a few rules (homoglyphs, encodings) bring hundreds of distinct non-ASCII
+   * characters, which would make the table too large; those rare characters walk the fail links (`step`).
+   * Scans read the table themselves: a call per character costs more than the lookup.
    */
-  private readonly table: Uint16Array | Int32Array | undefined;
-  private readonly classCount: number = 0;
-  private readonly asciiClass = new Uint16Array(128);
+  readonly table: Uint16Array | Int32Array | undefined;
+  readonly classCount: number = 0;
+  readonly asciiClass = new Uint16Array(128);
 
   constructor(literals: readonly string[]) {
     const trie: Map<number, number>[] = [new Map()];
@@ -100,64 +127,73 @@ class AhoCorasick {
           trie[state]!.set(code, next);
         }
         state = next;
-        if (code < 128 && this.asciiClass[code] === 0) {
-          asciiCodes.push(code);
-          this.asciiClass[code] = asciiCodes.length;
-          // Literals are lower-cased, so an upper-case letter in the text behaves like its lower case.
-          if (code >= 97 && code <= 122) this.asciiClass[code - 32] = asciiCodes.length;
-        }
+        if (code < 128 && !asciiCodes.includes(code)) asciiCodes.push(code);
       }
       outputsOf[state]!.push(id);
     });
-    // Breadth-first numbering: a state's fail target comes before it, and the hot shallow rows sit together in memory.
-    const order = [0];
-    const rank = new Int32Array(trie.length);
-    for (let head = 0; head < order.length; head++) {
-      for (const next of trie[order[head]!]!.values()) {
-        rank[next] = order.length;
-        order.push(next);
-      }
-    }
     const count = trie.length;
-    this.transitions = order.map((old) => new Map([...trie[old]!].map(([code, next]) => [code, rank[next]!])));
-    this.fail = new Int32Array(count);
-    const outputLists: number[][] = order.map((old) => outputsOf[old]!);
-    for (let state = 0; state < count; state++) {
-      for (const [code, next] of this.transitions[state]!) {
-        let fallback = state === 0 ? -1 : this.fail[state]!;
-        let target: number | undefined;
-        while (fallback >= 0 && (target = this.transitions[fallback]!.get(code)) === undefined) fallback = fallback === 0 ? -1 : this.fail[fallback]!;
-        this.fail[next] = target !== undefined && target !== next ? target : 0;
-        outputLists[next] = outputLists[next]!.concat(outputLists[this.fail[next]!]!);
+    const breadthFirst = [0];
+    const reachedByAscii = new Uint8Array(count);
+    reachedByAscii[0] = 1;
+    for (let head = 0; head < breadthFirst.length; head++) {
+      const state = breadthFirst[head]!;
+      for (const [code, next] of trie[state]!) {
+        reachedByAscii[next] = reachedByAscii[state]! & (code < 128 ? 1 : 0);
+        breadthFirst.push(next);
       }
     }
+    // Fail links, and the outputs they inherit, come from shallower states: breadth-first order has those ready.
+    const trieFail = new Int32Array(count);
+    for (const state of breadthFirst) {
+      for (const [code, next] of trie[state]!) {
+        let fallback = state === 0 ? -1 : trieFail[state]!;
+        let target: number | undefined;
+        while (fallback >= 0 && (target = trie[fallback]!.get(code)) === undefined) fallback = fallback === 0 ? -1 : trieFail[fallback]!;
+        trieFail[next] = target !== undefined && target !== next ? target : 0;
+        outputsOf[next] = outputsOf[next]!.concat(outputsOf[trieFail[next]!]!);
+      }
+    }
+    const silent = (state: number) => outputsOf[state]!.length === 0;
+    const order = [
+      ...breadthFirst.filter((state) => silent(state) && reachedByAscii[state] === 1),
+      ...breadthFirst.filter((state) => silent(state) && reachedByAscii[state] === 0),
+      ...breadthFirst.filter((state) => !silent(state)),
+    ];
+    this.firstOutputState = breadthFirst.filter(silent).length;
+    const rank = new Int32Array(count);
+    order.forEach((old, state) => (rank[old] = state));
+    this.transitions = order.map((old) => new Map([...trie[old]!].map(([code, next]) => [code, rank[next]!])));
+    this.fail = Int32Array.from(order, (old) => rank[trieFail[old]!]!);
     this.outputStart = new Int32Array(count + 1);
-    outputLists.forEach((ids, state) => (this.outputStart[state + 1] = this.outputStart[state]! + ids.length));
-    this.outputIds = Int32Array.from(outputLists.flat());
-    // Small automata get 2-byte entries (more rows stay in cache), the command-line one has tens of thousands of states.
-    const small = count < 0x8000;
-    this.outputFlag = small ? 0x8000 : 0x40000000;
-    this.stateMask = this.outputFlag - 1;
-    const width = asciiCodes.length + 1;
+    order.forEach((old, state) => (this.outputStart[state + 1] = this.outputStart[state]! + outputsOf[old]!.length));
+    this.outputIds = Int32Array.from(order.flatMap((old) => outputsOf[old]!));
+    // Column order: class 0 (characters in no literal), then the characters command lines and paths are mostly made
+    // of, so that most steps read the first 64 bytes of a row; rows are padded to whole cache lines (large typed
+    // arrays start page-aligned), so reaching a cold row usually costs one cache miss, not two or three.
+    asciiCodes.sort((a, b) => commonness(a) - commonness(b) || a - b);
+    asciiCodes.forEach((code, index) => {
+      this.asciiClass[code] = index + 1;
+      // Literals are lower-cased, so an upper-case letter in the text behaves like its lower case.
+      if (code >= 97 && code <= 122) this.asciiClass[code - 32] = index + 1;
+    });
+    const width = Math.ceil((asciiCodes.length + 1) / ROW_ALIGNMENT) * ROW_ALIGNMENT;
     this.classCount = width;
     if (count * width > MAX_TABLE_ENTRIES) return;
-    const table = small ? new Uint16Array(count * width) : new Int32Array(count * width);
-    for (let state = 0; state < count; state++) {
-      for (let charClass = 1; charClass < width; charClass++) {
+    // Two-byte entries keep more rows in cache; the command-line automaton has tens of thousands of states.
+    const table = count <= 0xffff ? new Uint16Array(count * width) : new Int32Array(count * width);
+    for (const old of breadthFirst) {
+      const state = rank[old]!;
+      for (let charClass = 1; charClass <= asciiCodes.length; charClass++) {
         const direct = this.transitions[state]!.get(asciiCodes[charClass - 1]!);
-        table[state * width + charClass] = direct !== undefined ? this.entry(direct) : state === 0 ? 0 : table[this.fail[state]! * width + charClass]!;
+        table[state * width + charClass] = direct ?? (state === 0 ? 0 : table[this.fail[state]! * width + charClass]!);
       }
     }
     this.table = table;
   }
 
-  private entry(state: number): number {
-    return this.outputStart[state + 1]! > this.outputStart[state]! ? state | this.outputFlag : state;
-  }
-
   /**
-   * The state after reading `code` in `state`, with the output flag (see stateMask). ASCII letters fold to lower case;
-   * other characters must already be lower-cased by the caller (their case mappings can change lengths).
+   * The state after reading `code` in `state`. ASCII letters fold to lower case; other characters must already be
+   * lower-cased by the caller (their case mappings can change lengths).
    */
   step(state: number, code: number): number {
     if (code < 128) {
@@ -169,7 +205,7 @@ class AhoCorasick {
       state = this.fail[state]!;
       next = this.transitions[state]!.get(code);
     }
-    return this.entry(next ?? 0);
+    return next ?? 0;
   }
 }
 
@@ -268,12 +304,12 @@ export class LiteralSetMatcher {
     if (this.equals.size > 0 && this.equals.has(text)) return true;
     if (!this.automaton || (this.skipCheck !== undefined && !this.skipCheck.mayContain(text))) return false;
     const automaton = this.automaton;
-    const { outputStart, outputIds, stateMask } = automaton;
+    const { outputStart, outputIds, firstOutputState, table, classCount, asciiClass } = automaton;
     let state = 0;
     for (let i = 0; i < text.length; i++) {
-      const entry = automaton.step(state, text.charCodeAt(i));
-      state = entry & stateMask;
-      if (entry === state) continue;
+      const code = text.charCodeAt(i);
+      state = code < 128 && table !== undefined ? table[state * classCount + asciiClass[code]!]! : automaton.step(state, code);
+      if (state < firstOutputState) continue;
       for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
         for (const literal of this.literals[outputIds[k]!]!) {
           if (literal.kind === "contains" || (literal.kind === "startswith" ? i + 1 === literal.length : i + 1 === text.length)) return true;
@@ -300,16 +336,46 @@ interface LiteralTargets {
   anywhere: number[];
   atStart: number[];
   atEnd: number[];
+  /** Equality: the literal spans the whole value. */
+  whole: number[];
 }
 
 interface FieldIndex {
   field: string;
-  /** Lower-cased value → the clauses it satisfies. */
-  equals: Map<string, number[]>;
+  /** Clauses satisfied by an empty value (equality with ""), which no automaton pass can report. */
+  empty: number[];
   automaton?: AhoCorasick;
   /** Set when the literals are long enough for a skip check to spare most Aho-Corasick passes. */
   skipCheck?: SkipCheck;
   literals: LiteralTargets[];
+  /** Whether a literal could occur in the text of a number or boolean. */
+  scalarLiterals: boolean;
+}
+
+/** The characters that the text of a number, bigint or boolean can hold ("-1.5e+21", "Infinity", "NaN", "true", "false"), lower-cased. */
+const SCALAR_TEXT = /^[-+.0-9abefilnrstuy]*$/;
+
+/** A field read by at most this many items is not scanned if each of them has a clause elsewhere. */
+const RARELY_USED_FIELD = 16;
+
+/**
+ * Every field scanned costs a lookup and a pass for every event, whatever its length: a field few items need (a
+ * process's IntegrityLevel or User next to its CommandLine) is left out when each of those items keeps another clause.
+ * Dropping a clause only lets more items through to their full test, so results do not change.
+ */
+function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): AtomClauses[] {
+  const users = new Map<string, Set<number>>();
+  itemClauses.forEach((clauses, item) => {
+    for (const clause of clauses) for (const atom of clause) users.set(atom.field, (users.get(atom.field) ?? new Set()).add(item));
+  });
+  const dropped = new Set<string>();
+  const kept = (clause: readonly Atom[]) => !clause.some((atom) => dropped.has(atom.field));
+  for (const [field, fieldUsers] of [...users].sort((a, b) => a[1].size - b[1].size)) {
+    if (fieldUsers.size > RARELY_USED_FIELD) break;
+    const elsewhere = [...fieldUsers].every((item) => itemClauses[item]!.some((clause) => kept(clause) && !clause.some((atom) => atom.field === field)));
+    if (elsewhere) dropped.add(field);
+  }
+  return itemClauses.map((clauses) => clauses.filter(kept));
 }
 
 /** Selects, for one event, the items (rules) of a fixed list whose atom clauses can all hold. */
@@ -329,6 +395,8 @@ export class Prefilter<T> {
   private scanGeneration = 0;
   /** Items selected for the event being processed. */
   private readonly selected: number[] = [];
+  /** Clauses with an atom every present value satisfies (starts with ""): marked for every event. */
+  private readonly alwaysHolds: number[] = [];
 
   constructor(
     private readonly items: readonly T[],
@@ -337,8 +405,8 @@ export class Prefilter<T> {
     const byField = new Map<string, { atom: Atom; clause: number }[]>();
     const clauseItems: number[] = [];
     this.clauseCount = new Uint8Array(items.length);
-    items.forEach((item, index) => {
-      const clauses = atomsOf(item);
+    const itemClauses = withoutRarelyUsedFields(items.map(atomsOf));
+    itemClauses.forEach((clauses, index) => {
       if (clauses.length === 0) {
         this.unconditional.push(index);
         return;
@@ -358,34 +426,42 @@ export class Prefilter<T> {
     this.clauseMarks = new Uint32Array(clauseItems.length);
     this.itemMarks = new Uint32Array(items.length);
     this.itemHits = new Uint8Array(items.length);
+    // Equality is decided in the same pass as the other atoms (the literal spans the value), so scans need no
+    // lower-cased copy of the value and no hashing of it.
+    const targetsOf: Record<Atom["kind"], (targets: LiteralTargets) => number[]> = {
+      contains: (targets) => targets.anywhere,
+      startswith: (targets) => targets.atStart,
+      endswith: (targets) => targets.atEnd,
+      equals: (targets) => targets.whole,
+    };
     for (const [field, entries] of byField) {
-      const equals = new Map<string, number[]>();
+      const empty: number[] = [];
       const literalIds = new Map<string, number>();
       const literals: LiteralTargets[] = [];
       for (const { atom, clause } of entries) {
-        if (atom.kind === "equals") {
-          const list = equals.get(atom.literal) ?? [];
-          list.push(clause);
-          equals.set(atom.literal, list);
+        if (atom.literal === "") {
+          // Every value starts with, ends with and contains "": such an atom rules nothing out.
+          if (atom.kind === "equals") empty.push(clause);
+          else this.alwaysHolds.push(clause);
           continue;
         }
         let id = literalIds.get(atom.literal);
         if (id === undefined) {
           id = literals.length;
           literalIds.set(atom.literal, id);
-          literals.push({ length: atom.literal.length, anywhere: [], atStart: [], atEnd: [] });
+          literals.push({ length: atom.literal.length, anywhere: [], atStart: [], atEnd: [], whole: [] });
         }
-        const targets = literals[id]!;
-        (atom.kind === "contains" ? targets.anywhere : atom.kind === "startswith" ? targets.atStart : targets.atEnd).push(clause);
+        targetsOf[atom.kind](literals[id]!).push(clause);
       }
       this.literalSeen = new Uint32Array(Math.max(this.literalSeen.length, literals.length));
       const texts = [...literalIds.keys()];
       this.fields.push({
         field,
-        equals,
+        empty,
         literals,
         automaton: texts.length > 0 ? new AhoCorasick(texts) : undefined,
         skipCheck: SkipCheck.worthwhile(texts) ? new SkipCheck(texts) : undefined,
+        scalarLiterals: texts.some((literal) => SCALAR_TEXT.test(literal)),
       });
     }
   }
@@ -396,23 +472,39 @@ export class Prefilter<T> {
     const selected = this.selected;
     selected.length = 0;
     for (const index of this.unconditional) selected.push(index);
+    if (this.alwaysHolds.length > 0) this.mark(this.alwaysHolds);
     for (const index of this.fields) {
       if (index.field === ANY_FIELD) {
-        for (const value of event.keywordTexts(true)) this.scanValue(index, value, undefined);
+        this.scanEveryValue(index, event);
         continue;
       }
       const text = event.text(index.field);
       if (text === undefined) continue;
-      // Equality atoms look the whole lower-cased value up; the event caches it for the rules that test it.
-      const lowered = index.equals.size > 0 ? event.lowerText(index.field) : undefined;
-      if (typeof text === "string") this.scanValue(index, text, lowered as string | undefined);
-      else for (let k = 0; k < text.length; k++) this.scanValue(index, text[k]!, (lowered as readonly string[] | undefined)?.[k]);
+      if (typeof text === "string") this.scanValue(index, text);
+      else for (let k = 0; k < text.length; k++) this.scanValue(index, text[k]!);
     }
-    // Few items are selected per event, so sorting them beats walking every item.
-    if (selected.length > 1) selected.sort((a, b) => a - b);
+    // Few items are selected per event: an insertion sort of them beats walking every item (and Array#sort's set-up).
+    for (let i = 1; i < selected.length; i++) {
+      const item = selected[i]!;
+      let j = i - 1;
+      for (; j >= 0 && selected[j]! > item; j--) selected[j + 1] = selected[j]!;
+      selected[j + 1] = item;
+    }
     const items: T[] = new Array(selected.length);
     for (let i = 0; i < selected.length; i++) items[i] = this.items[selected[i]!]!;
     return items;
+  }
+
+  /** Keyword atoms may hold in any field: scans every value, skipping numbers and booleans when no literal could occur in one. */
+  private scanEveryValue(index: FieldIndex, event: SigmaEvent): void {
+    for (const value of event.fields.values()) {
+      if (typeof value === "string") this.scanValue(index, value);
+      else if (typeof value === "object" ? value !== null : index.scalarLiterals) {
+        const text = toText(value);
+        if (typeof text === "string") this.scanValue(index, text);
+        else if (text !== undefined) for (const item of text) this.scanValue(index, item);
+      }
+    }
   }
 
   /** Records satisfied clauses; an item is selected once all of its clauses are. */
@@ -430,34 +522,31 @@ export class Prefilter<T> {
     }
   }
 
-  private scanValue(index: FieldIndex, value: string, lowered: string | undefined): void {
-    if (lowered !== undefined) {
-      const equal = index.equals.get(lowered);
-      if (equal) this.mark(equal);
+  private scanValue(index: FieldIndex, value: string): void {
+    if (value === "") {
+      if (index.empty.length > 0) this.mark(index.empty);
+      return;
     }
-    this.scanText(index, value, lowered);
+    this.scanText(index, value, false);
   }
 
-  /** @param lowered `text` lower-cased if known (`text` itself when it is), scanned instead once `text` turns out to hold non-ASCII characters */
-  private scanText(index: FieldIndex, text: string, lowered: string | undefined): void {
+  /** @param lowerCased whether `text` is lower-cased already; otherwise it is lower-cased and rescanned once it turns out to hold non-ASCII characters */
+  private scanText(index: FieldIndex, text: string, lowerCased: boolean): void {
     const automaton = index.automaton;
     if (!automaton || (index.skipCheck !== undefined && !index.skipCheck.mayContain(text))) return;
     // Only a literal's first occurrence can satisfy "anywhere" and "at start"; later ones only "at end".
     this.scanGeneration = (this.scanGeneration + 1) >>> 0 || 1;
     const scan = this.scanGeneration;
     const seen = this.literalSeen;
-    const { outputStart, outputIds, stateMask } = automaton;
+    const { outputStart, outputIds, firstOutputState, table, classCount, asciiClass } = automaton;
+    const last = text.length - 1;
     let state = 0;
-    for (let i = 0; i < text.length; i++) {
+    for (let i = 0; i <= last; i++) {
       const code = text.charCodeAt(i);
-      // Marks made so far stay valid: the lower-cased text has the same ASCII prefix.
-      if (code > 127 && lowered !== text) {
-        const folded = lowered ?? text.toLowerCase();
-        return this.scanText(index, folded, folded);
-      }
-      const entry = automaton.step(state, code);
-      state = entry & stateMask;
-      if (entry === state) continue;
+      // Marks made so far stay valid: the lower-cased text has the same ASCII prefix, and no end was reached yet.
+      if (code > 127 && !lowerCased) return this.scanText(index, text.toLowerCase(), true);
+      state = code < 128 && table !== undefined ? table[state * classCount + asciiClass[code]!]! : automaton.step(state, code);
+      if (state < firstOutputState) continue;
       for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
         const id = outputIds[k]!;
         const targets = index.literals[id]!;
@@ -466,7 +555,10 @@ export class Prefilter<T> {
           this.mark(targets.anywhere);
           if (i + 1 === targets.length) this.mark(targets.atStart);
         }
-        if (i + 1 === text.length) this.mark(targets.atEnd);
+        if (i === last) {
+          this.mark(targets.atEnd);
+          if (i + 1 === targets.length) this.mark(targets.whole);
+        }
       }
     }
   }

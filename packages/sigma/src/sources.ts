@@ -3,7 +3,7 @@
  * mapping. The mapping (which service and category a record belongs to, and which Sigma field names alias
  * which record fields) is data, one JSON file per source under ./mappings; only the record layouts are code.
  */
-import { SigmaEvent } from "./event.ts";
+import { SigmaEvent, type EventLogSource } from "./event.ts";
 import azureActivityMapping from "./mappings/azure-activity.json" with { type: "json" };
 import browserMapping from "./mappings/corvid-browser.json" with { type: "json" };
 import entraAuditMapping from "./mappings/entra-audit.json" with { type: "json" };
@@ -128,6 +128,19 @@ function addSystemElement(fields: FieldMap, key: string, value: unknown): void {
   }
 }
 
+/** An EventData item name lower-cased and, if it has spaces, also without them, cached per name: both repeat in every record. */
+const eventDataNames = new Map<string, { folded: string; spaceless?: string }>();
+
+function eventDataName(key: string): { folded: string; spaceless?: string } {
+  let name = eventDataNames.get(key);
+  if (name === undefined) {
+    // Some providers (Defender) name data items with spaces ("Threat Name"); Sigma rules use ThreatName.
+    name = key.includes(" ") ? { folded: lowerCaseName(key), spaceless: lowerCaseName(key.replace(/ /g, "")) } : { folded: lowerCaseName(key) };
+    if (eventDataNames.size < LOWER_CASE_NAME_LIMIT) eventDataNames.set(key, name);
+  }
+  return name;
+}
+
 function addEventData(fields: FieldMap, data: unknown): void {
   if (!isRecord(data)) {
     if (data !== undefined && data !== null) setField(fields, "Data", data);
@@ -142,9 +155,9 @@ function addEventData(fields: FieldMap, data: unknown): void {
     } else if (key === "#text") setField(fields, "Data", value);
     else {
       const text = isRecord(value) ? (xmlText(value) ?? value) : value;
-      setField(fields, key, text);
-      // Some providers (Defender) name data items with spaces ("Threat Name"); Sigma rules use ThreatName.
-      if (key.includes(" ") && !fields.has(key.replace(/ /g, "").toLowerCase())) setField(fields, key.replace(/ /g, ""), text);
+      const name = eventDataName(key);
+      fields.set(name.folded, text);
+      if (name.spaceless !== undefined && !fields.has(name.spaceless)) fields.set(name.spaceless, text);
     }
   }
 }
@@ -330,16 +343,20 @@ function matchesCondition(fields: FieldMap, field: string, expected: unknown): b
   return actual !== undefined && options.some((option) => String(option).toLowerCase() === actual);
 }
 
-function resolveServices(fields: FieldMap, mapping: LogSourceMapping): string[] {
+/** The text the service is read from (a field, or a template over fields); undefined when the mapping names no such field. */
+function serviceText(fields: FieldMap, mapping: LogSourceMapping): string | undefined {
+  const from = mapping.serviceFrom;
+  if (!from) return undefined;
+  return from.template ? (resolveAlias(fields, { template: from.template }) as string | undefined) : fieldText(fields, from.field);
+}
+
+function resolveServices(text: string | undefined, mapping: LogSourceMapping): string[] {
   const services = [...(mapping.services ?? [])];
   const from = mapping.serviceFrom;
-  if (from) {
-    const text = from.template ? (resolveAlias(fields, { template: from.template }) as string | undefined) : fieldText(fields, from.field);
-    const key = text?.toLowerCase();
-    if (key !== undefined) {
-      const service = from.values ? from.values[key] : key;
-      if (service !== undefined) services.push(service);
-    }
+  const key = text?.toLowerCase();
+  if (from && key !== undefined) {
+    const service = from.values ? from.values[key] : key;
+    if (service !== undefined) services.push(service);
   }
   return services;
 }
@@ -415,20 +432,61 @@ function flatten(record: unknown, mapping: LogSourceMapping): FieldMap[] {
   }
 }
 
+/** Where a record belongs, and the category aliases to apply to it. */
+interface Classification {
+  logsource: EventLogSource;
+  aliasSets: Record<string, FieldAlias>[];
+}
+
+/**
+ * Per mapping: classifications by service text, then by raw EventID value. Only those that no field condition (`when`)
+ * took part in are kept, so the same logsource object serves every such record (and the engine looks it up by identity).
+ */
+const classifications = new WeakMap<LogSourceMapping, Map<string | undefined, Map<unknown, Classification>>>();
+const CLASSIFICATION_LIMIT = 10_000;
+
+function classify(fields: FieldMap, mapping: LogSourceMapping): Classification {
+  const text = serviceText(fields, mapping);
+  const rawEventId = fields.get("eventid");
+  let byService = classifications.get(mapping);
+  if (byService === undefined) classifications.set(mapping, (byService = new Map()));
+  let byEventId = byService.get(text);
+  const cached = byEventId?.get(rawEventId);
+  if (cached !== undefined) return cached;
+
+  const services = resolveServices(text, mapping);
+  const categories: string[] = [];
+  const aliasSets: Record<string, FieldAlias>[] = [];
+  let conditional = false;
+  const eventId = fieldText(fields, "EventID")?.toLowerCase();
+  for (const category of categoryCandidates(mapping, eventId)) {
+    if (category.service !== undefined && !services.includes(category.service)) continue;
+    if (category.when) {
+      conditional = true;
+      // A condition may read a field that an earlier category's aliases provide.
+      for (const aliases of aliasSets) applyAliases(fields, aliases);
+      if (!Object.entries(category.when).every(([field, expected]) => matchesCondition(fields, field, expected))) continue;
+    }
+    categories.push(category.category);
+    if (category.aliases) aliasSets.push(category.aliases);
+  }
+  // Shared by every record of the same kind: frozen, so no consumer can change another record's log source.
+  const logsource = Object.freeze({ product: mapping.product, services: Object.freeze(services), categories: Object.freeze(categories) });
+  const classification: Classification = { logsource, aliasSets };
+  if (!conditional && (rawEventId === undefined || typeof rawEventId !== "object") && byService.size < CLASSIFICATION_LIMIT) {
+    if (byEventId === undefined) byService.set(text, (byEventId = new Map()));
+    if (byEventId.size < CLASSIFICATION_LIMIT) byEventId.set(rawEventId, classification);
+  }
+  return classification;
+}
+
 /** Applies a mapping to one raw record; Google Workspace activities with several events give several SigmaEvents. */
 export function normalizeRecord(record: unknown, mapping: LogSourceMapping): SigmaEvent[] {
   return flatten(record, mapping).map((fields) => {
     applyAliases(fields, mapping.aliases);
-    const services = resolveServices(fields, mapping);
-    const categories: string[] = [];
-    const eventId = fieldText(fields, "EventID")?.toLowerCase();
-    for (const category of categoryCandidates(mapping, eventId)) {
-      if (category.service !== undefined && !services.includes(category.service)) continue;
-      if (category.when && !Object.entries(category.when).every(([field, expected]) => matchesCondition(fields, field, expected))) continue;
-      categories.push(category.category);
-      applyAliases(fields, category.aliases);
-    }
-    return new SigmaEvent(fields, { product: mapping.product, services, categories }, record, () => timestampOf(fields, mapping));
+    const { logsource, aliasSets } = classify(fields, mapping);
+    for (const aliases of aliasSets) applyAliases(fields, aliases);
+    return new SigmaEvent(fields, logsource, record, () => timestampOf(fields, mapping));
   });
 }
 

@@ -71,10 +71,13 @@ describe("prefilter atom clauses", () => {
     const { SigmaEvent } = await import("../src/event.ts");
     const image = (literal: string): Atom => ({ field: "image", literal, kind: "endswith" });
     const commandLine = (literal: string): Atom => ({ field: "commandline", literal, kind: "contains" });
+    // Enough items read the command line that its scan is kept (fields few items need are left out, see below).
+    const fillers = Array.from({ length: 20 }, (_, index) => ({ name: `filler ${index}`, clauses: [[commandLine(`never-${index}`)]] }));
     const items = [
       { name: "cmd redirect", clauses: [[image("\\cmd.exe")], [commandLine(" > "), commandLine(">>")]] },
       { name: "any cmd", clauses: [[image("\\cmd.exe")]] },
       { name: "no atoms", clauses: [] },
+      ...fillers,
     ];
     const prefilter = new Prefilter(items, (item) => item.clauses);
     const names = (fields: Record<string, string>) => prefilter.candidates(SigmaEvent.fromFields(fields)).map((item) => item.name);
@@ -83,6 +86,33 @@ describe("prefilter atom clauses", () => {
     expect(names({ Image: "C:\\Windows\\notepad.exe", CommandLine: "notepad > x" })).toEqual(["no atoms"]);
     // Clause state does not leak from one event to the next.
     expect(names({ CommandLine: "x >> y" })).toEqual(["no atoms"]);
+  });
+
+  it("does not scan a field that few items need when each of them has a clause elsewhere", async () => {
+    const { Prefilter } = await import("../src/prefilter.ts");
+    const { SigmaEvent } = await import("../src/event.ts");
+    const atom = (field: string, literal: string, kind: Atom["kind"]): Atom => ({ field, literal, kind });
+    // Many items read Image and Company, so those are scanned; only the items below read IntegrityLevel.
+    const fillers = Array.from({ length: 20 }, (_, index) => ({
+      name: `filler ${index}`,
+      clauses: [[atom("image", `\\never-${index}.exe`, "endswith")], [atom("company", `never-${index}`, "contains")]],
+    }));
+    const items = [
+      { name: "cmd as system", clauses: [[atom("image", "\\cmd.exe", "endswith")], [atom("integritylevel", "system", "equals")]] },
+      { name: "signed, low", clauses: [[atom("company", "contoso", "contains")], [atom("integritylevel", "low", "equals")]] },
+      ...fillers,
+    ];
+    const candidates = (prefilter: { candidates(event: InstanceType<typeof SigmaEvent>): { name: string }[] }, fields: Record<string, string>) =>
+      prefilter.candidates(SigmaEvent.fromFields(fields)).map((item) => item.name);
+    // Each IntegrityLevel clause has a clause elsewhere: IntegrityLevel is not scanned, the other clauses select.
+    const withoutIntegrity = new Prefilter(items, (item) => item.clauses);
+    expect(candidates(withoutIntegrity, { Image: "C:\\Windows\\System32\\cmd.exe", IntegrityLevel: "Medium" })).toEqual(["cmd as system"]);
+    expect(candidates(withoutIntegrity, { Image: "C:\\x.exe", IntegrityLevel: "System", Company: "Contoso Ltd" })).toEqual(["signed, low"]);
+    // An item that needs IntegrityLevel alone keeps it scanned, and then every IntegrityLevel clause decides again.
+    const withIntegrity = new Prefilter([...items, { name: "high", clauses: [[atom("integritylevel", "high", "equals")]] }], (item) => item.clauses);
+    expect(candidates(withIntegrity, { Image: "C:\\Windows\\System32\\cmd.exe", IntegrityLevel: "Medium" })).toEqual([]);
+    expect(candidates(withIntegrity, { Image: "C:\\cmd.exe", IntegrityLevel: "SYSTEM", Company: "Contoso" })).toEqual(["cmd as system"]);
+    expect(candidates(withIntegrity, { IntegrityLevel: "High" })).toEqual(["high"]);
   });
 });
 
