@@ -35,7 +35,11 @@ function lower(text: FieldText): FieldText {
  * An event as Sigma sees it: a flat, case-insensitive field view plus its log source.
  * Text and lower-cased text of each field are computed at most once per event, however many rules read them.
  */
+let nextSerial = 0;
+
 export class SigmaEvent {
+  /** Distinguishes events for per-event caches in compiled rules (which must not keep the event alive). */
+  readonly serial = nextSerial++;
   /** Text of fields whose values are not strings (numbers, lists), and lower-cased text, computed once per event. */
   #texts: Map<string, FieldText | null> | undefined;
   #lowerTexts: Map<string, FieldText | null> | undefined;
