@@ -350,6 +350,8 @@ interface FieldIndex {
   literals: LiteralTargets[];
   /** Whether a literal could occur in the text of a number or boolean. */
   scalarLiterals: boolean;
+  /** Length of the shortest literal. */
+  shortest: number;
 }
 
 /** The characters that the text of a number, bigint or boolean can hold ("-1.5e+21", "Infinity", "NaN", "true", "false"), lower-cased. */
@@ -462,6 +464,7 @@ export class Prefilter<T> {
         automaton: texts.length > 0 ? new AhoCorasick(texts) : undefined,
         skipCheck: SkipCheck.worthwhile(texts) ? new SkipCheck(texts) : undefined,
         scalarLiterals: texts.some((literal) => SCALAR_TEXT.test(literal)),
+        shortest: Math.min(...texts.map((literal) => literal.length)),
       });
     }
   }
@@ -527,6 +530,8 @@ export class Prefilter<T> {
       if (index.empty.length > 0) this.mark(index.empty);
       return;
     }
+    // Lower-casing can at most double a value's length (U+0130 becomes two code units): shorter values hold no literal.
+    if (value.length * 2 < index.shortest) return;
     this.scanText(index, value, false);
   }
 
