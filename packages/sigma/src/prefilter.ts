@@ -32,14 +32,19 @@ const MAX_CLAUSES = 3;
 /** Literals of one to three characters occur in most command lines: such clauses rule out little. */
 const EXTRA_CLAUSE_MINIMUM_SCORE = 4;
 
-/** Rough selectivity: longer literals are rarer; EventID equality is already covered by the index. */
-function score(atoms: readonly Atom[]): number {
+/** Rough selectivity of a clause's weakest atom: longer literals are rarer; EventID equality is already covered by the index. */
+function weakestAtom(atoms: readonly Atom[]): number {
   let worst = Number.POSITIVE_INFINITY;
   for (const atom of atoms) {
     const weight = atom.field === "eventid" ? 0 : atom.literal.length + (atom.kind === "contains" ? 0 : 2);
     worst = Math.min(worst, weight);
   }
-  return worst - atoms.length / 1000;
+  return worst;
+}
+
+/** Order of preference between clauses: the weakest atom decides, then fewer atoms. */
+function score(atoms: readonly Atom[]): number {
+  return weakestAtom(atoms) - atoms.length / 1000;
 }
 
 export function clauseOf(atoms: AtomSet): AtomClauses {
@@ -50,7 +55,7 @@ export function clauseOf(atoms: AtomSet): AtomClauses {
 export function atomsOfAll(children: readonly AtomClauses[]): AtomClauses {
   const clauses = children.flat().sort((a, b) => score(b) - score(a));
   // Beyond the best clause, only selective ones pay for their scanning (EventID clauses the index decides already).
-  return clauses.filter((clause, index) => index === 0 || score(clause) >= EXTRA_CLAUSE_MINIMUM_SCORE).slice(0, MAX_CLAUSES);
+  return clauses.filter((clause, index) => index === 0 || weakestAtom(clause) >= EXTRA_CLAUSE_MINIMUM_SCORE).slice(0, MAX_CLAUSES);
 }
 
 /**
