@@ -81,16 +81,6 @@ export function atomsOfAny(children: readonly AtomClauses[]): AtomClauses {
 /** ASCII case folding: scans read field values as they are and fold A-Z here instead of lower-casing every value. */
 const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, code) => (code >= 65 && code <= 90 ? code + 32 : code));
 
-/** Table entries per 64-byte cache line (two-byte entries). */
-const ROW_ALIGNMENT = 32;
-/** Lower-case letters, then the separators of paths and command lines; other characters rank after these. */
-const COMMON_CHARACTERS = "etaoinsrlcdhmupgwfybvkxjqz \\.-/";
-
-function commonness(code: number): number {
-  const rank = COMMON_CHARACTERS.indexOf(String.fromCharCode(code));
-  return rank < 0 ? COMMON_CHARACTERS.length : rank;
-}
-
 /** Largest transition table built (entries); bigger automata walk their trie with fail links instead. */
 const MAX_TABLE_ENTRIES = 4_000_000;
 
@@ -172,23 +162,19 @@ class AhoCorasick {
     this.outputStart = new Int32Array(count + 1);
     order.forEach((old, state) => (this.outputStart[state + 1] = this.outputStart[state]! + outputsOf[old]!.length));
     this.outputIds = Int32Array.from(order.flatMap((old) => outputsOf[old]!));
-    // Column order: class 0 (characters in no literal), then the characters command lines and paths are mostly made
-    // of, so that most steps read the first 64 bytes of a row; rows are padded to whole cache lines (large typed
-    // arrays start page-aligned), so reaching a cold row usually costs one cache miss, not two or three.
-    asciiCodes.sort((a, b) => commonness(a) - commonness(b) || a - b);
     asciiCodes.forEach((code, index) => {
       this.asciiClass[code] = index + 1;
       // Literals are lower-cased, so an upper-case letter in the text behaves like its lower case.
       if (code >= 97 && code <= 122) this.asciiClass[code - 32] = index + 1;
     });
-    const width = Math.ceil((asciiCodes.length + 1) / ROW_ALIGNMENT) * ROW_ALIGNMENT;
+    const width = asciiCodes.length + 1;
     this.classCount = width;
     if (count * width > MAX_TABLE_ENTRIES) return;
     // Two-byte entries keep more rows in cache; the command-line automaton has tens of thousands of states.
     const table = count <= 0xffff ? new Uint16Array(count * width) : new Int32Array(count * width);
     for (const old of breadthFirst) {
       const state = rank[old]!;
-      for (let charClass = 1; charClass <= asciiCodes.length; charClass++) {
+      for (let charClass = 1; charClass < width; charClass++) {
         const direct = this.transitions[state]!.get(asciiCodes[charClass - 1]!);
         table[state * width + charClass] = direct ?? (state === 0 ? 0 : table[this.fail[state]! * width + charClass]!);
       }
