@@ -32,14 +32,24 @@ function lower(text: FieldText): FieldText {
 }
 
 /**
+ * Event serials come from one counter per JavaScript realm, not per copy of this module: rules compiled by one bundle
+ * may evaluate events made by another, and equal serials must mean the same event.
+ */
+const SERIAL_COUNTER = Symbol.for("corvid.sigma.lastEventSerial");
+const realm = globalThis as { [SERIAL_COUNTER]?: number };
+
+function nextSerial(): number {
+  realm[SERIAL_COUNTER] = (realm[SERIAL_COUNTER] ?? 0) + 1;
+  return realm[SERIAL_COUNTER];
+}
+
+/**
  * An event as Sigma sees it: a flat, case-insensitive field view plus its log source.
  * Text and lower-cased text of each field are computed at most once per event, however many rules read them.
  */
-let nextSerial = 0;
-
 export class SigmaEvent {
   /** Distinguishes events for per-event caches in compiled rules (which must not keep the event alive). */
-  readonly serial = nextSerial++;
+  readonly serial = nextSerial();
   /** Text of fields whose values are not strings (numbers, lists), and lower-cased text, computed once per event. */
   #texts: Map<string, FieldText | null> | undefined;
   #lowerTexts: Map<string, FieldText | null> | undefined;

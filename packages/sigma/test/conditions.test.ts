@@ -68,4 +68,18 @@ describe("condition grammar", () => {
     expect(finding?.matchedSelections).toEqual(["sel_a", "sel_b"]);
     expect(finding?.level).toBe("high");
   });
+  it("reports selections the condition skipped, and does not carry results from one event to the next", () => {
+    const engine = new SigmaEngine([detectionRule(`${identifiers}  condition: 1 of sel_* and not filter_x`)]);
+    const selections = (fields: Record<string, unknown>) => engine.match(testEvent(fields)).map((finding) => finding.matchedSelections);
+    // `1 of sel_*` stops at sel_a; listing the matched selections still tests sel_b.
+    expect(selections({ A: 1, B: 1 })).toEqual([["sel_a", "sel_b"]]);
+    expect(selections({ B: 1 })).toEqual([["sel_b"]]);
+    expect(selections({ A: 1, X: 1 })).toEqual([]);
+    const first = testEvent({ A: 1 });
+    const second = testEvent({ B: 1 });
+    expect(engine.match(second).map((finding) => finding.matchedSelections)).toEqual([["sel_b"]]);
+    // The same event again after another one: its own results, not the other event's.
+    expect(engine.match(first).map((finding) => finding.matchedSelections)).toEqual([["sel_a"]]);
+    expect(engine.match(second).map((finding) => finding.matchedSelections)).toEqual([["sel_b"]]);
+  });
 });
