@@ -202,6 +202,8 @@ class AhoCorasick {
 
 /** Shortest literal length from which a skip check pays off: with shorter literals it rarely skips far. */
 const SKIP_MINIMUM_LENGTH = 5;
+/** Mean shift, as a share of the longest possible, below which a skip check costs more than it spares. */
+const SKIP_MINIMUM_SHIFT_SHARE = 0.2;
 
 /**
  * A Wu-Manber style check "does any of these literals occur in the text", which looks at one pair of
@@ -233,8 +235,31 @@ class SkipCheck {
     }
   }
 
-  static worthwhile(literals: readonly string[]): boolean {
-    return literals.length > 0 && literals.every((l) => l.length >= SKIP_MINIMUM_LENGTH);
+  /**
+   * A skip check for these literals when it pays: they must all be long, and values that resemble them must leave it
+   * room to skip. Hundreds of hex hashes use up every pair of hex digits: on a hash value the check would move one
+   * character at a time and compare literals at most of them, twice as slow as the automaton alone.
+   */
+  static of(literals: readonly string[]): SkipCheck | undefined {
+    if (literals.length === 0 || !literals.every((l) => l.length >= SKIP_MINIMUM_LENGTH)) return undefined;
+    const check = new SkipCheck(literals);
+    return check.meanShiftOver(literals) >= SKIP_MINIMUM_SHIFT_SHARE * (check.window - 1) ? check : undefined;
+  }
+
+  /** Mean shift at the character pairs of `texts`. */
+  private meanShiftOver(texts: readonly string[]): number {
+    let total = 0;
+    let pairs = 0;
+    for (const text of texts) {
+      for (let i = 1; i < text.length; i++) {
+        const first = text.charCodeAt(i - 1);
+        const second = text.charCodeAt(i);
+        if (first > 127 || second > 127) continue;
+        total += this.shifts[FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!]!;
+        pairs++;
+      }
+    }
+    return pairs === 0 ? 0 : total / pairs;
   }
 
   /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
@@ -287,7 +312,7 @@ export class LiteralSetMatcher {
     }
     const texts = [...ids.keys()];
     this.automaton = texts.length > 0 ? new AhoCorasick(texts) : undefined;
-    this.skipCheck = SkipCheck.worthwhile(texts) ? new SkipCheck(texts) : undefined;
+    this.skipCheck = SkipCheck.of(texts);
   }
 
   /** `text` must be lower-cased like the literals. */
@@ -453,7 +478,7 @@ export class Prefilter<T> {
         empty,
         literals,
         automaton: texts.length > 0 ? new AhoCorasick(texts) : undefined,
-        skipCheck: SkipCheck.worthwhile(texts) ? new SkipCheck(texts) : undefined,
+        skipCheck: SkipCheck.of(texts),
         scalarLiterals: texts.some((literal) => SCALAR_TEXT.test(literal)),
         shortest: Math.min(...texts.map((literal) => literal.length)),
       });
