@@ -2,8 +2,9 @@ import { parseCondition, resolveCondition, type ConditionNode } from "./conditio
 import { SigmaCompileError } from "./errors.ts";
 import type { FieldText, SigmaEvent } from "./event.ts";
 import { compileCidr } from "./ip.ts";
+import { LiteralSetMatcher } from "./literal-search.ts";
 import { requiredRegexLiteral } from "./regex-literal.ts";
-import { ANY_FIELD, atomsOfAll, atomsOfAny, clauseOf, LiteralSetMatcher, type Atom, type AtomClauses, type AtomSet } from "./prefilter.ts";
+import { ANY_FIELD, atomsOfAll, atomsOfAny, clauseOf, type Atom, type AtomClauses, type AtomSet } from "./prefilter.ts";
 import {
   compilePattern,
   literalPattern,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { LiteralSetMatcher, type Atom } from "../src/prefilter.ts";
+import { LiteralSetMatcher } from "../src/literal-search.ts";
+import type { Atom } from "../src/prefilter.ts";
 import { requiredRegexLiteral } from "../src/regex-literal.ts";
 import { matches } from "./helpers.ts";
 

@@ -1,0 +1,292 @@
+/**
+ * Finding many lower-cased literals in field values in one pass, ASCII letters folded while reading: an Aho-Corasick
+ * automaton, a Wu-Manber style skip check that rejects most values without reading every character, and on top of
+ * them the matcher for long value lists inside a rule. The prefilter scans fields with the same two structures.
+ */
+import type { Atom } from "./prefilter.ts";
+
+/** Called for each literal occurrence: literal id, index of its last character, length of the text scanned; true stops the scan. */
+export type OccurrenceVisitor = (id: number, last: number, textLength: number) => boolean;
+
+/** ASCII case folding: scans read field values as they are and fold A-Z here instead of lower-casing every value. */
+const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, code) => (code >= 65 && code <= 90 ? code + 32 : code));
+
+/** Largest transition table built (entries); bigger automata walk their trie with fail links instead. */
+const MAX_TABLE_ENTRIES = 4_000_000;
+
+export class AhoCorasick {
+  /**
+   * States are numbered for the scans: states without output that ASCII text reaches come first, breadth-first (the hot
+   * shallow rows sit together in memory); then states only non-ASCII text reaches (thousands of emoji literals); then
+   * every state that recognises literals, so "has output" is one comparison with firstOutputState.
+   */
+  private readonly transitions: Map<number, number>[];
+  private readonly fail: Int32Array;
+  private readonly firstOutputState: number;
+  /** Literal ids recognised in state s: outputIds[outputStart[s] .. outputStart[s + 1]). Flat, so scans stay in typed arrays. */
+  private readonly outputStart: Int32Array;
+  private readonly outputIds: Int32Array;
+  /**
+   * Deterministic transitions per (state, ASCII character class); class 0 stands for ASCII characters no literal
+   * contains. Only ASCII gets a column: a few rules (homoglyphs, encodings) bring hundreds of distinct non-ASCII
+   * characters, which would make the table too large; those rare characters walk the fail links (`step`).
+   */
+  private readonly table: Uint16Array | Int32Array | undefined;
+  private readonly classCount: number = 0;
+  private readonly asciiClass = new Uint16Array(128);
+
+  constructor(literals: readonly string[]) {
+    const trie: Map<number, number>[] = [new Map()];
+    const outputsOf: number[][] = [[]];
+    const asciiCodes: number[] = [];
+    const asciiSeen = new Uint8Array(128);
+    literals.forEach((literal, id) => {
+      let state = 0;
+      for (let i = 0; i < literal.length; i++) {
+        const code = literal.charCodeAt(i);
+        let next = trie[state]!.get(code);
+        if (next === undefined) {
+          next = trie.length;
+          trie.push(new Map());
+          outputsOf.push([]);
+          trie[state]!.set(code, next);
+        }
+        state = next;
+        if (code < 128 && !asciiSeen[code]) {
+          asciiSeen[code] = 1;
+          asciiCodes.push(code);
+        }
+      }
+      outputsOf[state]!.push(id);
+    });
+    const count = trie.length;
+    const breadthFirst = [0];
+    const reachedByAscii = new Uint8Array(count);
+    reachedByAscii[0] = 1;
+    for (let head = 0; head < breadthFirst.length; head++) {
+      const state = breadthFirst[head]!;
+      for (const [code, next] of trie[state]!) {
+        reachedByAscii[next] = reachedByAscii[state]! & (code < 128 ? 1 : 0);
+        breadthFirst.push(next);
+      }
+    }
+    // Fail links, and the outputs they inherit, come from shallower states: breadth-first order has those ready.
+    const trieFail = new Int32Array(count);
+    for (const state of breadthFirst) {
+      for (const [code, next] of trie[state]!) {
+        let fallback = state === 0 ? -1 : trieFail[state]!;
+        let target: number | undefined;
+        while (fallback >= 0 && (target = trie[fallback]!.get(code)) === undefined) fallback = fallback === 0 ? -1 : trieFail[fallback]!;
+        trieFail[next] = target !== undefined && target !== next ? target : 0;
+        outputsOf[next] = outputsOf[next]!.concat(outputsOf[trieFail[next]!]!);
+      }
+    }
+    const silent = (state: number) => outputsOf[state]!.length === 0;
+    const order = [
+      ...breadthFirst.filter((state) => silent(state) && reachedByAscii[state] === 1),
+      ...breadthFirst.filter((state) => silent(state) && reachedByAscii[state] === 0),
+      ...breadthFirst.filter((state) => !silent(state)),
+    ];
+    this.firstOutputState = breadthFirst.filter(silent).length;
+    const rank = new Int32Array(count);
+    order.forEach((old, state) => (rank[old] = state));
+    this.transitions = order.map((old) => new Map([...trie[old]!].map(([code, next]) => [code, rank[next]!])));
+    this.fail = Int32Array.from(order, (old) => rank[trieFail[old]!]!);
+    this.outputStart = new Int32Array(count + 1);
+    order.forEach((old, state) => (this.outputStart[state + 1] = this.outputStart[state]! + outputsOf[old]!.length));
+    this.outputIds = Int32Array.from(order.flatMap((old) => outputsOf[old]!));
+    asciiCodes.forEach((code, index) => {
+      this.asciiClass[code] = index + 1;
+      // Literals are lower-cased, so an upper-case letter in the text behaves like its lower case.
+      if (code >= 97 && code <= 122) this.asciiClass[code - 32] = index + 1;
+    });
+    const width = asciiCodes.length + 1;
+    this.classCount = width;
+    if (count * width > MAX_TABLE_ENTRIES) return;
+    // Two-byte entries keep more rows in cache; the command-line automaton has tens of thousands of states.
+    const table = count <= 0xffff ? new Uint16Array(count * width) : new Int32Array(count * width);
+    for (const old of breadthFirst) {
+      const state = rank[old]!;
+      for (let charClass = 1; charClass < width; charClass++) {
+        const direct = this.transitions[state]!.get(asciiCodes[charClass - 1]!);
+        table[state * width + charClass] = direct ?? (state === 0 ? 0 : table[this.fail[state]! * width + charClass]!);
+      }
+    }
+    this.table = table;
+  }
+
+  /**
+   * Reports each occurrence of a literal as (literal id, index of its last character, length of the text scanned)
+   * until `visit` returns true, and then returns true. ASCII letters are folded while reading; a text with other
+   * characters is lower-cased and scanned again unless `lowerCased`, because their case mappings can change lengths.
+   * Occurrences reported before the first such character stay valid: the lower-cased text has the same ASCII prefix,
+   * and no end of text was reached yet.
+   */
+  scan(text: string, lowerCased: boolean, visit: OccurrenceVisitor): boolean {
+    const { outputStart, outputIds, firstOutputState, table, classCount, asciiClass } = this;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 127 && !lowerCased) return this.scan(text.toLowerCase(), true, visit);
+      // The table is read here rather than through step(): a call per character costs more than the lookup.
+      state = code < 128 && table !== undefined ? table[state * classCount + asciiClass[code]!]! : this.step(state, code);
+      if (state < firstOutputState) continue;
+      for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) if (visit(outputIds[k]!, i, text.length)) return true;
+    }
+    return false;
+  }
+
+  /** The state after reading a non-ASCII `code` (lower-cased) or, without a table, any character, in `state`. */
+  private step(state: number, code: number): number {
+    if (code < 128) {
+      if (this.table !== undefined) return this.table[state * this.classCount + this.asciiClass[code]!]!;
+      code = FOLD_ASCII[code]!;
+    }
+    let next = this.transitions[state]!.get(code);
+    while (next === undefined && state !== 0) {
+      state = this.fail[state]!;
+      next = this.transitions[state]!.get(code);
+    }
+    return next ?? 0;
+  }
+}
+
+/** Shortest literal length from which a skip check pays off: with shorter literals it rarely skips far. */
+const SKIP_MINIMUM_LENGTH = 5;
+/** Mean shift, as a share of the longest possible, below which a skip check costs more than it spares. */
+const SKIP_MINIMUM_SHIFT_SHARE = 0.2;
+
+/**
+ * A Wu-Manber style check "does any of these literals occur in the text", which looks at one pair of
+ * characters per window of the shortest literal's length and usually jumps several characters ahead.
+ * Most field values contain none of a rule set's literals, so the Aho-Corasick pass (which must read
+ * every character) runs only when this check finds one. Non-ASCII pairs are treated as possible hits.
+ */
+export class SkipCheck {
+  private readonly window: number;
+  /** Per pair of ASCII characters: how far the window may move when the pair ends it. */
+  private readonly shifts: Uint8Array;
+  /** Per pair with shift 0: the literals whose first `window` characters end with that pair. */
+  private readonly endingWith = new Map<number, string[]>();
+
+  constructor(literals: readonly string[]) {
+    const window = Math.min(...literals.map((l) => l.length), 255);
+    this.window = window;
+    this.shifts = new Uint8Array(128 * 128).fill(window - 1);
+    for (const literal of literals) {
+      for (let q = 1; q < window; q++) {
+        const first = literal.charCodeAt(q - 1);
+        const second = literal.charCodeAt(q);
+        if (first > 127 || second > 127) continue;
+        const pair = first * 128 + second;
+        const shift = window - 1 - q;
+        if (shift < this.shifts[pair]!) this.shifts[pair] = shift;
+        if (shift === 0) this.endingWith.set(pair, [...(this.endingWith.get(pair) ?? []), literal]);
+      }
+    }
+  }
+
+  /**
+   * A skip check for these literals when it pays: they must all be long, and values that resemble them must leave it
+   * room to skip. Hundreds of hex hashes use up every pair of hex digits: on a hash value the check would move one
+   * character at a time and compare literals at most of them, twice as slow as the automaton alone.
+   */
+  static of(literals: readonly string[]): SkipCheck | undefined {
+    if (literals.length === 0 || !literals.every((l) => l.length >= SKIP_MINIMUM_LENGTH)) return undefined;
+    const check = new SkipCheck(literals);
+    return check.meanShiftOver(literals) >= SKIP_MINIMUM_SHIFT_SHARE * (check.window - 1) ? check : undefined;
+  }
+
+  /** Mean shift at the character pairs of `texts`. */
+  private meanShiftOver(texts: readonly string[]): number {
+    let total = 0;
+    let pairs = 0;
+    for (const text of texts) {
+      for (let i = 1; i < text.length; i++) {
+        const first = text.charCodeAt(i - 1);
+        const second = text.charCodeAt(i);
+        if (first > 127 || second > 127) continue;
+        total += this.shifts[FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!]!;
+        pairs++;
+      }
+    }
+    return pairs === 0 ? 0 : total / pairs;
+  }
+
+  /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
+  mayContain(text: string): boolean {
+    const window = this.window;
+    const shifts = this.shifts;
+    for (let end = window - 1; end < text.length; ) {
+      const first = text.charCodeAt(end - 1);
+      const second = text.charCodeAt(end);
+      if (first > 127 || second > 127) return true;
+      const pair = FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!;
+      const shift = shifts[pair]!;
+      if (shift > 0) {
+        end += shift;
+        continue;
+      }
+      const start = end - window + 1;
+      for (const literal of this.endingWith.get(pair)!) if (equalsFolded(text, start, literal)) return true;
+      end++;
+    }
+    return false;
+  }
+}
+
+/**
+ * Decides "the text equals / starts with / ends with / contains one of these literals" in one pass,
+ * for long value lists (hundreds of cmdlet names, base64 variants) that would otherwise be tested one by one.
+ */
+export class LiteralSetMatcher {
+  private readonly equals = new Set<string>();
+  private readonly literals: { length: number; kind: Atom["kind"] }[][] = [];
+  private readonly automaton: AhoCorasick | undefined;
+  /** Command lines run to thousands of characters: most hold none of the literals, which this tells without reading all. */
+  private readonly skipCheck: SkipCheck | undefined;
+
+  constructor(atoms: readonly Atom[]) {
+    const ids = new Map<string, number>();
+    for (const atom of atoms) {
+      if (atom.kind === "equals") {
+        this.equals.add(atom.literal);
+        continue;
+      }
+      let id = ids.get(atom.literal);
+      if (id === undefined) {
+        id = this.literals.length;
+        ids.set(atom.literal, id);
+        this.literals.push([]);
+      }
+      this.literals[id]!.push({ length: atom.literal.length, kind: atom.kind });
+    }
+    const texts = [...ids.keys()];
+    this.automaton = texts.length > 0 ? new AhoCorasick(texts) : undefined;
+    this.skipCheck = SkipCheck.of(texts);
+  }
+
+  private readonly holds: OccurrenceVisitor = (id, last, textLength) => {
+    for (const literal of this.literals[id]!) {
+      if (literal.kind === "contains" || (literal.kind === "startswith" ? last + 1 === literal.length : last + 1 === textLength)) return true;
+    }
+    return false;
+  };
+
+  /** `text` must be lower-cased like the literals. */
+  test(text: string): boolean {
+    if (this.equals.size > 0 && this.equals.has(text)) return true;
+    if (!this.automaton || (this.skipCheck !== undefined && !this.skipCheck.mayContain(text))) return false;
+    return this.automaton.scan(text, true, this.holds);
+  }
+}
+
+/** Whether `text` holds `literal` (lower-cased) at `start`, ASCII letters of `text` folded; non-ASCII counts as a hit. */
+function equalsFolded(text: string, start: number, literal: string): boolean {
+  for (let i = 0; i < literal.length; i++) {
+    const code = text.charCodeAt(start + i);
+    if (code > 127) return true;
+    if (FOLD_ASCII[code] !== literal.charCodeAt(i)) return false;
+  }
+  return true;
+}
