@@ -149,6 +149,26 @@ describe("Linux and browser mappings", () => {
       ["syslog", "journald", "sshd"],
     ]);
   });
+  it("classifies records of one kind once, and records that a field condition classifies each on their own", () => {
+    const sysmon = (image: string) => ({
+      Event: {
+        System: { Provider: { "#attributes": { Name: "Microsoft-Windows-Sysmon" } }, EventID: 1, Channel: "Microsoft-Windows-Sysmon/Operational" },
+        EventData: { Image: image, CommandLine: image },
+      },
+    });
+    const [first] = normalizeRecord(sysmon("C:\\a.exe"), builtinMapping("windows"));
+    const [second] = normalizeRecord(sysmon("C:\\b.exe"), builtinMapping("windows"));
+    expect(first!.logsource).toEqual({ product: "windows", services: ["sysmon"], categories: ["process_creation"] });
+    // One frozen object for the kind: the engine finds its rule buckets by identity, and no consumer can change it.
+    expect(second!.logsource).toBe(first!.logsource);
+    expect(Object.isFrozen(first!.logsource) && Object.isFrozen(first!.logsource.categories)).toBe(true);
+    expect(second!.value("image")).toBe("C:\\b.exe");
+    const browser = (action: string) => ({ "@timestamp": "2026-11-27T10:00:00Z", event: { dataset: "browser.download", action }, file: { path: "/tmp/x.hta" } });
+    const [navigation] = normalizeRecord(browser("navigation"), builtinMapping("corvid-browser"));
+    const [download] = normalizeRecord(browser("download"), builtinMapping("corvid-browser"));
+    expect([navigation!.logsource.categories, download!.logsource.categories]).toEqual([["proxy"], ["proxy", "file_event"]]);
+    expect([navigation!.value("targetfilename"), download!.value("targetfilename")]).toEqual([undefined, "/tmp/x.hta"]);
+  });
   it("exposes Corvid browser timeline events with the proxy taxonomy", () => {
     const navigation = {
       "@timestamp": "2026-11-27T10:00:00Z",

@@ -89,6 +89,28 @@ describe("prefilter atom clauses", () => {
     expect(names({ CommandLine: "x >> y" })).toEqual(["no atoms"]);
   });
 
+  it("keeps several clauses for an OR: the union of the alternatives' k-th clauses", async () => {
+    const { atomsOfAny } = await import("../src/prefilter.ts");
+    const a1: Atom = { field: "image", literal: "\\cmd.exe", kind: "endswith" };
+    const a2: Atom = { field: "commandline", literal: "pester", kind: "contains" };
+    const b1: Atom = { field: "image", literal: "\\pwsh.exe", kind: "endswith" };
+    // (A1 and A2) or B1: whichever alternative matches, "A1 or B1" and "A2 or B1" both hold.
+    expect(atomsOfAny([[[a1], [a2]], [[b1]]])).toEqual([
+      [a1, b1],
+      [a2, b1],
+    ]);
+    // An alternative without atoms leaves nothing to require.
+    expect(atomsOfAny([[[a1], [a2]], []])).toEqual([]);
+  });
+
+  it("keeps an extra clause whose weakest literal has four characters, not one of three", async () => {
+    const { atomsOfAll } = await import("../src/prefilter.ts");
+    const image: Atom = { field: "image", literal: "\\cmd.exe", kind: "endswith" };
+    const commandLine = (...literals: string[]): Atom[] => literals.map((literal) => ({ field: "commandline", literal, kind: "contains" }));
+    expect(atomsOfAll([[[image]], [commandLine("del ", "erase ")]])).toEqual([[image], commandLine("del ", "erase ")]);
+    expect(atomsOfAll([[[image]], [commandLine(" /q", "erase ")]])).toEqual([[image]]);
+  });
+
   it("does not scan a field that few items need when each of them has a clause elsewhere", async () => {
     const { Prefilter } = await import("../src/prefilter.ts");
     const { SigmaEvent } = await import("../src/event.ts");
@@ -127,5 +149,10 @@ describe("prefilter case folding", () => {
     expect(matches(rule, { CommandLine: "\u212Aerberos::golden" })).toBe(true);
     expect(matches(rule, { CommandLine: "İ then LSADUMP::sam" })).toBe(true);
     expect(matches(rule, { CommandLine: "İ then lsadump:sam" })).toBe(false);
+    // Values shorter than every literal are skipped, but lower-casing can double a value's length: "İİ" (two code
+    // units) lower-cases to the four-unit literal "i̇i̇".
+    const withShortLiteral = rule.replace("      - 'token::elevate'", "      - 'token::elevate'\n      - 'i\u0307i\u0307'");
+    expect(matches(withShortLiteral, { CommandLine: "\u0130\u0130" })).toBe(true);
+    expect(matches(withShortLiteral, { CommandLine: "\u0130" })).toBe(false);
   });
 });
