@@ -4,6 +4,7 @@
  * which record fields) is data, one JSON file per source under ./mappings; only the record layouts are code.
  */
 import { SigmaEvent, type EventLogSource } from "./event.ts";
+import { flattenEvtx } from "./evtx-fields.ts";
 import azureActivityMapping from "./mappings/azure-activity.json" with { type: "json" };
 import browserMapping from "./mappings/corvid-browser.json" with { type: "json" };
 import entraAuditMapping from "./mappings/entra-audit.json" with { type: "json" };
@@ -14,6 +15,7 @@ import linuxJournaldMapping from "./mappings/linux-journald.json" with { type: "
 import linuxSyslogMapping from "./mappings/linux-syslog.json" with { type: "json" };
 import m365Mapping from "./mappings/m365-audit.json" with { type: "json" };
 import windowsMapping from "./mappings/windows.json" with { type: "json" };
+import { isRecord, lowerCaseName, type FieldMap } from "./record-fields.ts";
 
 export type RecordFormat = "evtx" | "json" | "gworkspace" | "auditd" | "syslog" | "journald";
 
@@ -53,25 +55,6 @@ export const BUILTIN_MAPPINGS: Readonly<Record<string, LogSourceMapping>> = Obje
   ),
 );
 
-type FieldMap = Map<string, unknown>;
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
-
-/** Record field names repeat from record to record: fold each once (the same key string also hashes once). */
-const lowerCaseNames = new Map<string, string>();
-const LOWER_CASE_NAME_LIMIT = 100_000;
-
-function lowerCaseName(name: string): string {
-  let folded = lowerCaseNames.get(name);
-  if (folded === undefined) {
-    folded = name.toLowerCase();
-    if (lowerCaseNames.size < LOWER_CASE_NAME_LIMIT) lowerCaseNames.set(name, folded);
-  }
-  return folded;
-}
-
 function setField(fields: FieldMap, name: string, value: unknown): void {
   fields.set(lowerCaseName(name), value);
 }
@@ -86,102 +69,6 @@ function addField(fields: FieldMap, name: string, value: unknown): void {
   const existing = fields.get(key);
   const merged = Array.isArray(existing) ? existing : [existing];
   fields.set(key, merged.concat(value));
-}
-
-/* ---------- EVTX (omerbenamram/evtx JSON layout) ---------- */
-
-function xmlText(value: unknown): unknown {
-  if (isRecord(value)) return "#text" in value ? value["#text"] : undefined;
-  return value;
-}
-
-/** `${element}_${attribute}` lower-cased, cached per pair: System attributes repeat in every record. */
-const attributeNames = new Map<string, Map<string, string>>();
-
-function attributeName(element: string, attribute: string): string {
-  let byAttribute = attributeNames.get(element);
-  if (byAttribute === undefined) {
-    byAttribute = new Map();
-    if (attributeNames.size < LOWER_CASE_NAME_LIMIT) attributeNames.set(element, byAttribute);
-  }
-  let name = byAttribute.get(attribute);
-  if (name === undefined) {
-    name = `${element}_${attribute}`.toLowerCase();
-    if (byAttribute.size < LOWER_CASE_NAME_LIMIT) byAttribute.set(attribute, name);
-  }
-  return name;
-}
-
-/** System elements: `Provider` {#attributes: {Name}} → Provider_Name; `EventID` {#text, #attributes} → EventID (+ EventID_Qualifiers). */
-function addSystemElement(fields: FieldMap, key: string, value: unknown): void {
-  if (!isRecord(value)) {
-    setField(fields, key, value);
-    return;
-  }
-  // for…in rather than Object.entries: this runs for every element of every record, and entries allocates.
-  for (const child in value) {
-    const childValue = value[child];
-    if (child === "#attributes") {
-      if (isRecord(childValue)) for (const name in childValue) fields.set(attributeName(key, name), childValue[name]);
-    } else if (child === "#text") setField(fields, key, childValue);
-    else if (!child.startsWith("#")) addSystemElement(fields, `${key}_${child}`, childValue);
-  }
-}
-
-/** An EventData item name lower-cased and, if it has spaces, also without them, cached per name: both repeat in every record. */
-const eventDataNames = new Map<string, { folded: string; spaceless?: string }>();
-
-function eventDataName(key: string): { folded: string; spaceless?: string } {
-  let name = eventDataNames.get(key);
-  if (name === undefined) {
-    // Some providers (Defender) name data items with spaces ("Threat Name"); Sigma rules use ThreatName.
-    name = key.includes(" ") ? { folded: lowerCaseName(key), spaceless: lowerCaseName(key.replace(/ /g, "")) } : { folded: lowerCaseName(key) };
-    if (eventDataNames.size < LOWER_CASE_NAME_LIMIT) eventDataNames.set(key, name);
-  }
-  return name;
-}
-
-function addEventData(fields: FieldMap, data: unknown): void {
-  if (!isRecord(data)) {
-    if (data !== undefined && data !== null) setField(fields, "Data", data);
-    return;
-  }
-  for (const key in data) {
-    const value = data[key];
-    if (key === "#attributes") continue;
-    if (key === "Data") {
-      const items = Array.isArray(value) ? value.map(xmlText) : [xmlText(value)];
-      setField(fields, "Data", items.length === 1 ? items[0] : items);
-    } else if (key === "#text") setField(fields, "Data", value);
-    else {
-      const text = isRecord(value) ? (xmlText(value) ?? value) : value;
-      const name = eventDataName(key);
-      fields.set(name.folded, text);
-      if (name.spaceless !== undefined && !fields.has(name.spaceless)) fields.set(name.spaceless, text);
-    }
-  }
-}
-
-/** UserData has one provider-specific element; its leaves are exposed under their own names. */
-function addUserData(fields: FieldMap, data: unknown): void {
-  if (!isRecord(data)) return;
-  for (const key in data) {
-    const value = data[key];
-    if (key.startsWith("#")) continue;
-    if (isRecord(value) && !("#text" in value)) addUserData(fields, value);
-    else if (!fields.has(lowerCaseName(key))) setField(fields, key, xmlText(value));
-  }
-}
-
-function flattenEvtx(record: unknown): FieldMap {
-  const fields: FieldMap = new Map();
-  const event = isRecord(record) && isRecord(record["Event"]) ? record["Event"] : record;
-  if (!isRecord(event)) return fields;
-  const system = event["System"];
-  if (isRecord(system)) for (const key in system) addSystemElement(fields, key, system[key]);
-  addEventData(fields, event["EventData"]);
-  addUserData(fields, event["UserData"]);
-  return fields;
 }
 
 /* ---------- generic JSON ---------- */
