@@ -54,12 +54,11 @@ class Walk {
   }
 
   /**
-   * Ends the walk. A checked record that got here matched the whole layout: every walk steps System, EventData and
-   * UserData, and every element ends with END, so no record can match a layout and stop short of its end.
+   * Ends a walk that matched. A checked record that got here matched the whole layout: every walk steps System,
+   * EventData and UserData, and every element ends with END, so no record can match a layout and stop short of its end.
    */
-  finish(): boolean {
+  finish(): void {
     if (this.recording) this.layout.leafCount = this.leafCount;
-    return true;
   }
 
   /**
@@ -208,7 +207,9 @@ function walkEvent(walk: Walk, event: Record<string, unknown>): boolean {
     for (const key in system) if (!walkSystemElement(walk, key, system[key], key)) return false;
     if (!walk.end()) return false;
   }
-  return walkEventData(walk, event["EventData"]) && walkUserData(walk, "UserData", event["UserData"]) && walk.finish();
+  if (!walkEventData(walk, event["EventData"]) || !walkUserData(walk, "UserData", event["UserData"])) return false;
+  walk.finish();
+  return true;
 }
 
 /** Layouts by channel, then EventID (their values, not objects), most recently used first. */
@@ -275,14 +276,10 @@ class EvtxFields implements FieldMap {
   #added: Map<string, unknown> | undefined;
   #values: unknown[] | undefined;
 
-  private readonly names: ReadonlyMap<string, number>;
-
   constructor(
     private readonly layout: Layout,
     private readonly leaves: readonly unknown[],
-  ) {
-    this.names = layout.names;
-  }
+  ) {}
 
   get size(): number {
     return this.#entries().length;
@@ -290,12 +287,12 @@ class EvtxFields implements FieldMap {
 
   get(name: string): unknown {
     if (this.#added !== undefined && this.#added.has(name)) return this.#added.get(name);
-    const leaf = this.names.get(name);
+    const leaf = this.layout.names.get(name);
     return leaf === undefined ? undefined : this.leaves[leaf];
   }
 
   has(name: string): boolean {
-    return this.names.has(name) || (this.#added !== undefined && this.#added.has(name));
+    return this.layout.names.has(name) || (this.#added !== undefined && this.#added.has(name));
   }
 
   set(name: string, value: unknown): this {
@@ -330,8 +327,8 @@ class EvtxFields implements FieldMap {
 
   #entries(): [string, unknown][] {
     const entries: [string, unknown][] = [];
-    for (const [name, leaf] of this.names) entries.push([name, this.#added !== undefined && this.#added.has(name) ? this.#added.get(name) : this.leaves[leaf]]);
-    if (this.#added !== undefined) for (const [name, value] of this.#added) if (!this.names.has(name)) entries.push([name, value]);
+    for (const [name, leaf] of this.layout.names) entries.push([name, this.#added !== undefined && this.#added.has(name) ? this.#added.get(name) : this.leaves[leaf]]);
+    if (this.#added !== undefined) for (const [name, value] of this.#added) if (!this.layout.names.has(name)) entries.push([name, value]);
     return entries;
   }
 }
