@@ -140,7 +140,7 @@ export class Prefilter<T> {
   private readonly clauseMarks: Uint32Array;
   private readonly itemMarks: Uint32Array;
   private readonly itemHits: Uint8Array;
-  /** Per literal of the field being scanned: the scan (generation) that already handled its first occurrence. */
+  /** Per literal of the field being scanned: the scan (generation) that already marked its "anywhere" clauses. */
   private literalSeen = new Uint32Array(0);
   private generation = 0;
   private scanGeneration = 0;
@@ -297,12 +297,12 @@ export class Prefilter<T> {
 
   private readonly recordOccurrence: OccurrenceVisitor = (id, last, textLength) => {
     const targets = this.scanning!.literals[id]!;
-    // Only a literal's first occurrence can satisfy "anywhere" and "at start"; later ones only "at end".
+    // Scans report occurrences in no particular order: any one satisfies "anywhere", the one at the start "at start".
     if (this.literalSeen[id] !== this.scanGeneration) {
       this.literalSeen[id] = this.scanGeneration;
       this.mark(targets.anywhere);
-      if (last + 1 === targets.length) this.mark(targets.atStart);
     }
+    if (last + 1 === targets.length) this.mark(targets.atStart);
     if (last + 1 === textLength) {
       this.mark(targets.atEnd);
       if (last + 1 === targets.length) this.mark(targets.whole);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { LiteralSetMatcher } from "../src/literal-search.ts";
+import { AhoCorasick, LiteralSetMatcher } from "../src/literal-search.ts";
 import type { Atom } from "../src/prefilter.ts";
 import { requiredRegexLiteral } from "../src/regex-literal.ts";
 import { matches } from "./helpers.ts";
@@ -18,6 +18,63 @@ describe("literal set matching (Aho-Corasick)", () => {
   it("restarts correctly after a non-ASCII character interrupts a partial match", () => {
     expect(matcher.test("powerш powershell")).toBe(true);
     expect(matcher.test("powerшshell")).toBe(false);
+  });
+});
+
+describe("Aho-Corasick scans", () => {
+  /** Every (literal, index of its last character, text length) where a literal occurs in `text`. */
+  function occurrencesIn(text: string, literals: readonly string[]): Set<string> {
+    const found = new Set<string>();
+    literals.forEach((literal, id) => {
+      for (let at = text.indexOf(literal); at >= 0; at = text.indexOf(literal, at + 1)) found.add(`${id}@${at + literal.length - 1}/${text.length}`);
+    });
+    return found;
+  }
+  function reported(automaton: AhoCorasick, text: string): string[] {
+    const seen: string[] = [];
+    automaton.scan(text, false, (id, last, textLength) => {
+      seen.push(`${id}@${last}/${textLength}`);
+      return false;
+    });
+    return seen;
+  }
+  // Deterministic pseudo-random texts over a small alphabet, so literals overlap, repeat and cross the quarters.
+  let seed = 7;
+  const random = (below: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % below);
+  const pick = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[random(alphabet.length)]).join("");
+  const literals = [
+    ...Array.from({ length: 40 }, () => pick("abc", 1 + random(6))),
+    ...Array.from({ length: 6 }, () => pick("abc", 30 + random(60))),
+    "a".repeat(70),
+    "İx".toLowerCase(),
+  ];
+  const automaton = new AhoCorasick([...new Set(literals)]);
+  const distinct = [...new Set(literals)];
+
+  it("reports every occurrence once in ASCII texts of every length, however the quarters fall", () => {
+    for (let length = 0; length < 400; length += 1 + random(4)) {
+      const text = random(5) === 0 ? "a".repeat(length) : pick("abcABC", length);
+      const seen = reported(automaton, text);
+      expect(new Set(seen).size, text).toBe(seen.length);
+      expect(new Set(seen), text).toEqual(occurrencesIn(text.toLowerCase(), distinct));
+    }
+  });
+  it("lower-cases texts with other characters and reports what the lower-cased text holds", () => {
+    for (const length of [10, 63, 64, 65, 200]) {
+      for (const at of [0, length >> 1, length - 1]) {
+        const chars = [...pick("abcAB", length)];
+        chars[at] = "İ";
+        const text = chars.join("");
+        const lowered = text.toLowerCase();
+        const inLowered = reported(automaton, text).filter((o) => o.endsWith(`/${lowered.length}`));
+        expect(new Set(inLowered), text).toEqual(occurrencesIn(lowered, distinct));
+      }
+    }
+  });
+  it("stops as soon as the visitor asks", () => {
+    let visits = 0;
+    expect(automaton.scan("abc".repeat(100), false, () => ++visits === 3)).toBe(true);
+    expect(visits).toBe(3);
   });
 });
 
@@ -136,6 +193,17 @@ describe("prefilter atom clauses", () => {
     expect(candidates(withIntegrity, { Image: "C:\\Windows\\System32\\cmd.exe", IntegrityLevel: "Medium" })).toEqual([]);
     expect(candidates(withIntegrity, { Image: "C:\\cmd.exe", IntegrityLevel: "SYSTEM", Company: "Contoso" })).toEqual(["cmd as system"]);
     expect(candidates(withIntegrity, { IntegrityLevel: "High" })).toEqual(["high"]);
+  });
+
+  it("selects on a literal at the start of a value long enough to be scanned in quarters", async () => {
+    const { Prefilter } = await import("../src/prefilter.ts");
+    const { SigmaEvent } = await import("../src/event.ts");
+    const items = [{ name: "starts with cmd", clauses: [[{ field: "commandline", literal: "cmd", kind: "startswith" } satisfies Atom]] }];
+    const prefilter = new Prefilter(items, (item) => item.clauses);
+    // 100 characters are scanned as four quarters of 25, and "cmd" also occurs across the first boundary.
+    const value = `cmd${"x".repeat(21)}cmd${"y".repeat(73)}`;
+    expect(prefilter.candidates(SigmaEvent.fromFields({ CommandLine: value })).map((item) => item.name)).toEqual(["starts with cmd"]);
+    expect(prefilter.candidates(SigmaEvent.fromFields({ CommandLine: `x${value}` }))).toEqual([]);
   });
 });
 
