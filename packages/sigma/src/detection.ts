@@ -4,7 +4,7 @@ import type { FieldText, SigmaEvent } from "./event.ts";
 import { compileCidr } from "./ip.ts";
 import { LiteralSetMatcher } from "./literal-search.ts";
 import { requiredRegexLiteral } from "./regex-literal.ts";
-import { ANY_FIELD, atomsOfAll, atomsOfAny, clauseOf, type Atom, type AtomClauses, type AtomSet } from "./prefilter.ts";
+import { ANY_FIELD, atomsOfAll, atomsOfAny, clauseOf, DecidableList, type Atom, type AtomClauses, type AtomSet } from "./prefilter.ts";
 import {
   compilePattern,
   literalPattern,
@@ -438,6 +438,8 @@ export interface CompiledIdentifier {
   atoms: AtomClauses;
   /** For the index: the values the EventID field must equal for this identifier to match, if it constrains it. */
   eventIds?: ReadonlySet<string>;
+  /** Value lists inside this identifier that a pre-selection may decide. */
+  lists: readonly DecidableList[];
 }
 
 const KEYWORD_COST = 20;
@@ -467,9 +469,9 @@ function combineAny(predicates: EventPredicate[]): EventPredicate {
 /** Value lists at least this long are matched in one pass when every value is a plain literal test. */
 const LITERAL_SET_MINIMUM = 8;
 
-/** A one-pass matcher for a long list of values that are all equals/startswith/endswith/contains of a literal. */
-function exactLiteralSet(field: string, values: unknown[], modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): EventPredicate | undefined {
-  if (values.length < LITERAL_SET_MINIMUM || modifiers.special || modifiers.comparison || modifiers.timePart) return undefined;
+/** The atoms that decide a value list exactly (any value matches, each one equals/startswith/endswith/contains a literal), if it has them. */
+function exactAtoms(field: string, values: unknown[], modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): Atom[] | undefined {
+  if (field === "" || modifiers.all || modifiers.cased || modifiers.special || modifiers.comparison || modifiers.timePart) return undefined;
   const atoms: Atom[] = [];
   for (const raw of values) {
     if (raw === null || typeof raw === "object") return undefined;
@@ -479,6 +481,11 @@ function exactLiteralSet(field: string, values: unknown[], modifiers: Modifiers,
       atoms.push(atom);
     }
   }
+  return atoms;
+}
+
+/** A one-pass matcher for a long list of values that are all equals/startswith/endswith/contains of a literal. */
+function literalSetTest(field: string, atoms: readonly Atom[]): EventPredicate {
   const matcher = new LiteralSetMatcher(atoms);
   return (event) => anyText(event.lowerText(field), (text) => matcher.test(text));
 }
@@ -518,8 +525,14 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
       : compileValue(field, raw, modifiers, options, path),
   );
   const predicates = compiled.map((c) => c.test);
-  const literalSet = modifiers.all || modifiers.cased || field === "" ? undefined : exactLiteralSet(field, values, modifiers, options, path);
-  let test = literalSet ?? (modifiers.all ? combineAll(predicates) : combineAny(predicates));
+  const exact = exactAtoms(field, values, modifiers, options, path);
+  let test = exact !== undefined && values.length >= LITERAL_SET_MINIMUM ? literalSetTest(field, exact) : modifiers.all ? combineAll(predicates) : combineAny(predicates);
+  // Equality with "" is not a literal any scan reports: such lists are always tested.
+  const list = exact !== undefined && exact.every((atom) => atom.literal !== "") ? new DecidableList(exact) : undefined;
+  if (list !== undefined) {
+    const tested = test;
+    test = (event) => list.decide(event) ?? tested(event);
+  }
   if (modifiers.neq) {
     const positive = test;
     test = (event) => !positive(event);
@@ -528,7 +541,8 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
   const atoms = modifiers.neq ? [] : modifiers.all ? atomsOfAll(clauses) : atomsOfAny(clauses);
   const plainEquality = modifierNames.length === 0 && values.every((v) => typeof v === "number" || (typeof v === "string" && !/[*?]/.test(v)));
   const cost = values.length * (field === "" ? KEYWORD_COST : modifiers.special === "re" ? REGEX_COST : plainEquality ? 1 : 2);
-  return field === "eventid" && plainEquality ? { test, atoms, cost, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test, atoms, cost };
+  const lists = list === undefined ? [] : [list];
+  return field === "eventid" && plainEquality ? { test, atoms, cost, lists, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test, atoms, cost, lists };
 }
 
 function intersect(sets: (ReadonlySet<string> | undefined)[]): ReadonlySet<string> | undefined {
@@ -553,6 +567,7 @@ function compileMap(map: Record<string, unknown>, options: CompileOptions, path:
     atoms: atomsOfAll(entries.map((e) => e.atoms)),
     cost: entries.reduce((sum, e) => sum + e.cost, 0),
     eventIds: intersect(entries.map((e) => e.eventIds)),
+    lists: entries.flatMap((e) => e.lists),
   };
 }
 
@@ -566,6 +581,7 @@ export function compileSearchIdentifier(definition: unknown, options: CompileOpt
         atoms: atomsOfAny(alternatives.map((a) => a.atoms)),
         cost: alternatives.reduce((sum, a) => sum + a.cost, 0),
         eventIds: union(alternatives.map((a) => a.eventIds)),
+        lists: alternatives.flatMap((a) => a.lists),
       };
     }
     if (definition.some((item) => typeof item === "object" && item !== null)) {
@@ -590,6 +606,8 @@ export interface CompiledDetection {
   atoms: AtomClauses;
   /** Rough cost of one evaluation (values to test, regexes and keyword searches weigh more). */
   cost: number;
+  /** Value lists that a pre-selection scanning their fields may decide (see DecidableList). */
+  lists: readonly DecidableList[];
 }
 
 interface CompiledNode {
@@ -707,5 +725,6 @@ export function compileDetection(
     },
     eventIds: requiredEventIds(root, identifiers),
     atoms: requiredAtoms(root, identifiers),
+    lists: [...identifiers.values()].flatMap((identifier) => identifier.lists),
   };
 }

@@ -184,7 +184,14 @@ export class SigmaEngine {
     if (prefilter === undefined) {
       // Scanning fields costs more than directly testing a few cheap rules.
       const cost = rules.reduce((sum, indexed) => sum + indexed.rule.detection.cost, 0);
-      prefilter = cost <= DIRECT_TEST_COST ? null : new Prefilter(rules, (indexed) => indexed.rule.detection.atoms);
+      prefilter =
+        cost <= DIRECT_TEST_COST
+          ? null
+          : new Prefilter(
+              rules,
+              (indexed) => indexed.rule.detection.atoms,
+              (indexed) => indexed.rule.detection.lists,
+            );
       this.prefilters.set(rules, prefilter);
     }
     return prefilter === null ? rules : prefilter.candidates(event);

@@ -1,3 +1,5 @@
+import type { Prefilter } from "./prefilter.ts";
+
 /**
  * Which Sigma log sources an event belongs to (lower-case). An event can belong to several services
  * (an sshd line in auth.log is `auth` and `sshd`) and categories (Sysmon 12 is registry_event and registry_add).
@@ -50,6 +52,8 @@ function nextSerial(): number {
 export class SigmaEvent {
   /** Distinguishes events for per-event caches in compiled rules (which must not keep the event alive). */
   readonly serial = nextSerial();
+  /** Pre-selections that scanned this event and decide value lists for it (see DecidableList). */
+  readonly scans: Prefilter<unknown>[] = [];
   /** Text of fields whose values are not strings (numbers, lists), and lower-cased text, computed once per event. */
   #texts: Map<string, FieldText | null> | undefined;
   #lowerTexts: Map<string, FieldText | null> | undefined;

@@ -28,6 +28,28 @@ export type AtomSet = readonly Atom[] | undefined;
  */
 export type AtomClauses = readonly (readonly Atom[])[];
 
+/**
+ * A value list (`Field|contains: [...]` and the like) whose every value is one atom: it holds exactly when one of its
+ * atoms does. A pre-selection that scans its field decides it for the events it scans, so the rule's test does not
+ * lower-case and search the field again.
+ */
+export class DecidableList {
+  readonly field: string;
+
+  constructor(readonly atoms: readonly Atom[]) {
+    this.field = atoms[0]!.field;
+  }
+
+  /** Whether the list holds for `event`, if a pre-selection that tracks it scanned the event last; undefined otherwise. */
+  decide(event: SigmaEvent): boolean | undefined {
+    for (const prefilter of event.scans) {
+      const holds = prefilter.decide(this, event);
+      if (holds !== undefined) return holds;
+    }
+    return undefined;
+  }
+}
+
 /** Clauses kept per rule: each costs a little marking work, and beyond three they rarely rule out more. */
 const MAX_CLAUSES = 3;
 /** Literals of one to three characters occur in most command lines: such clauses rule out little. */
@@ -133,7 +155,7 @@ function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): AtomClaus
 export class Prefilter<T> {
   private readonly unconditional: number[] = [];
   private readonly fields: FieldIndex[] = [];
-  /** Per clause: its item; per item: how many clauses it has. */
+  /** Per clause: its item (-1 for a clause that tracks a decidable list); per item: how many clauses it has. */
   private readonly clauseItem: Int32Array;
   private readonly clauseCount: Uint8Array;
   /** Per clause and per item: the event (generation) that satisfied it / last counted it; per item: clauses satisfied. */
@@ -144,14 +166,22 @@ export class Prefilter<T> {
   private literalSeen = new Uint32Array(0);
   private generation = 0;
   private scanGeneration = 0;
+  /** Serial of the event scanned last: the clause marks of this generation are about it. */
+  private scannedEvent = -1;
+  /** The clause tracking each value list this pre-selection decides. */
+  private readonly listClauses = new Map<DecidableList, number>();
   /** Items selected for the event being processed. */
   private readonly selected: number[] = [];
   /** Clauses with an atom every present value satisfies (starts with ""): marked for every event. */
   private readonly alwaysHolds: number[] = [];
 
+  /**
+   * @param listsOf value lists of an item, which this pre-selection decides when it scans their field
+   */
   constructor(
     private readonly items: readonly T[],
     atomsOf: (item: T) => AtomClauses,
+    listsOf: (item: T) => readonly DecidableList[] = () => [],
   ) {
     const byField = new Map<string, { atom: Atom; clause: number }[]>();
     const clauseItems: number[] = [];
@@ -173,10 +203,10 @@ export class Prefilter<T> {
         }
       }
     });
-    this.clauseItem = Int32Array.from(clauseItems);
-    this.clauseMarks = new Uint32Array(clauseItems.length);
     this.itemMarks = new Uint32Array(items.length);
     this.itemHits = new Uint8Array(items.length);
+    const listsByField = new Map<string, DecidableList[]>();
+    for (const list of new Set(items.flatMap(listsOf))) listsByField.set(list.field, [...(listsByField.get(list.field) ?? []), list]);
     // Equality is decided in the same pass as the other atoms (the literal spans the value), so scans need no
     // lower-cased copy of the value and no hashing of it.
     const targetsOf: Record<Atom["kind"], (targets: LiteralTargets) => number[]> = {
@@ -189,6 +219,15 @@ export class Prefilter<T> {
       const empty: number[] = [];
       const literalIds = new Map<string, number>();
       const literals: LiteralTargets[] = [];
+      const targetsOfLiteral = (literal: string): LiteralTargets => {
+        let id = literalIds.get(literal);
+        if (id === undefined) {
+          id = literals.length;
+          literalIds.set(literal, id);
+          literals.push({ length: literal.length, anywhere: [], atStart: [], atEnd: [], whole: [] });
+        }
+        return literals[id]!;
+      };
       for (const { atom, clause } of entries) {
         if (atom.literal === "") {
           // Every value starts with, ends with and contains "": such an atom rules nothing out.
@@ -196,13 +235,17 @@ export class Prefilter<T> {
           else this.alwaysHolds.push(clause);
           continue;
         }
-        let id = literalIds.get(atom.literal);
-        if (id === undefined) {
-          id = literals.length;
-          literalIds.set(atom.literal, id);
-          literals.push({ length: atom.literal.length, anywhere: [], atStart: [], atEnd: [], whole: [] });
-        }
-        targetsOf[atom.kind](literals[id]!).push(clause);
+        targetsOf[atom.kind](targetsOfLiteral(atom.literal)).push(clause);
+      }
+      // A field read in full anyway takes the lists' other literals too; one with a skip check only decides lists whose
+      // literals it already looks for, since a shorter or commoner literal could cost it most of its skipping.
+      const skipCheck = SkipCheck.of([...literalIds.keys()]);
+      for (const list of literalIds.size === 0 ? [] : (listsByField.get(field) ?? [])) {
+        if (skipCheck !== undefined && !list.atoms.every((atom) => literalIds.has(atom.literal))) continue;
+        const clause = clauseItems.length;
+        clauseItems.push(-1);
+        for (const atom of list.atoms) targetsOf[atom.kind](targetsOfLiteral(atom.literal)).push(clause);
+        this.listClauses.set(list, clause);
       }
       this.literalSeen = new Uint32Array(Math.max(this.literalSeen.length, literals.length));
       const texts = [...literalIds.keys()];
@@ -211,16 +254,26 @@ export class Prefilter<T> {
         empty,
         literals,
         automaton: texts.length > 0 ? new AhoCorasick(texts) : undefined,
-        skipCheck: SkipCheck.of(texts),
+        skipCheck,
         scalarLiterals: texts.some((literal) => SCALAR_TEXT.test(literal)),
         shortest: Math.min(...texts.map((literal) => literal.length)),
       });
     }
+    this.clauseItem = Int32Array.from(clauseItems);
+    this.clauseMarks = new Uint32Array(clauseItems.length);
+  }
+
+  /** Whether `list` holds for `event`, if this pre-selection tracks the list and scanned the event last; undefined otherwise. */
+  decide(list: DecidableList, event: SigmaEvent): boolean | undefined {
+    const clause = this.listClauses.get(list);
+    return clause === undefined || this.scannedEvent !== event.serial ? undefined : this.clauseMarks[clause] === this.generation;
   }
 
   /** The items that could match, in their original order. */
   candidates(event: SigmaEvent): T[] {
     this.generation = (this.generation + 1) >>> 0 || 1;
+    this.scannedEvent = event.serial;
+    if (this.listClauses.size > 0 && !event.scans.includes(this)) event.scans.push(this);
     const selected = this.selected;
     selected.length = 0;
     for (const index of this.unconditional) selected.push(index);
@@ -266,6 +319,7 @@ export class Prefilter<T> {
       if (this.clauseMarks[clause] === generation) continue;
       this.clauseMarks[clause] = generation;
       const item = this.clauseItem[clause]!;
+      if (item < 0) continue;
       if (this.itemMarks[item] !== generation) {
         this.itemMarks[item] = generation;
         this.itemHits[item] = 0;

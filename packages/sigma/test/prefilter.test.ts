@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
+import { SigmaEngine, SigmaEvent } from "../src/index.ts";
 import { AhoCorasick, LiteralSetMatcher } from "../src/literal-search.ts";
 import type { Atom } from "../src/prefilter.ts";
 import { requiredRegexLiteral } from "../src/regex-literal.ts";
-import { matches } from "./helpers.ts";
+import { matches, rulesFrom } from "./helpers.ts";
 
 const contains = (literal: string): Atom => ({ field: "f", literal, kind: "contains" });
 
@@ -222,5 +223,61 @@ describe("prefilter case folding", () => {
     const withShortLiteral = rule.replace("      - 'token::elevate'", "      - 'token::elevate'\n      - 'i\u0307i\u0307'");
     expect(matches(withShortLiteral, { CommandLine: "\u0130\u0130" })).toBe(true);
     expect(matches(withShortLiteral, { CommandLine: "\u0130" })).toBe(false);
+  });
+});
+
+describe("value lists decided by the pre-selection", () => {
+  // Each rule pairs a list on CommandLine or Image with one under `not`, so both outcomes of a list count.
+  const lists = [
+    ["CommandLine|contains", ["-enc", "kerberos::", "i\u0307x"]],
+    ["CommandLine|startswith", ["cmd", "powershell"]],
+    ["CommandLine|endswith", [".ps1", " -"]],
+    ["CommandLine", ["whoami", "net user"]],
+    ["Image|endswith", ["\\cmd.exe", "\\pwsh.exe"]],
+    ["Image", ["c:\\x.exe"]],
+  ] as const;
+  const yaml = lists
+    .flatMap(([positive], p) =>
+      lists.map(([negative], n) => {
+        const values = (entry: (typeof lists)[number]) => entry[1].map((v) => `\n      - '${v}'`).join("");
+        return [
+          `title: list ${p} without ${n}`,
+          "logsource:\n  product: test",
+          "detection:",
+          `  selection:\n    ${positive}:${values(lists[p]!)}`,
+          `  filter:\n    ${negative}:${values(lists[n]!)}`,
+          `  condition: selection${p === n ? "" : " and not filter"}`,
+        ].join("\n");
+      }),
+    )
+    .join("\n---\n");
+  const rules = rulesFrom(yaml);
+  const engine = new SigmaEngine(rules);
+  const events: Record<string, unknown>[] = [
+    { CommandLine: "powershell -enc AAAA", Image: "C:\\Windows\\pwsh.exe" },
+    { CommandLine: "CMD /c whoami", Image: "C:\\X.EXE" },
+    { CommandLine: "whoami", Image: "C:\\Windows\\System32\\cmd.exe" },
+    { CommandLine: "run İx then KERBEROS::golden script.PS1", Image: "\u212A\\cmd.exe" },
+    { CommandLine: ["net user", "cmd"], Image: null },
+    { CommandLine: "", Image: "" },
+    { CommandLine: `${"x".repeat(80)} -enc ${"y".repeat(80)} -` },
+    {},
+  ];
+
+  it("gives the findings the rules' own tests give", () => {
+    for (const fields of events) {
+      const expected = rules.filter((rule) => rule.kind === "detection" && rule.detection.test(SigmaEvent.fromFields(fields, { product: "test", services: [], categories: [] })));
+      const found = engine.match(SigmaEvent.fromFields(fields, { product: "test", services: [], categories: [] }));
+      expect(found.map((f) => f.title).sort(), JSON.stringify(fields)).toEqual(expected.map((r) => r.meta.title).sort());
+    }
+    // The lists were decided by the scan, not tested again: every rule's lists are tracked by the engine's pre-selection.
+    const tracked = rules.flatMap((rule) => (rule.kind === "detection" ? rule.detection.lists : []));
+    const event = SigmaEvent.fromFields(events[0]!, { product: "test", services: [], categories: [] });
+    engine.match(event);
+    expect(tracked.every((list) => list.decide(event) !== undefined)).toBe(true);
+    expect(tracked.some((list) => list.decide(event) === true)).toBe(true);
+    // Once the pre-selection has scanned another event, its marks no longer speak for the first one.
+    engine.match(SigmaEvent.fromFields(events[1]!, { product: "test", services: [], categories: [] }));
+    expect(tracked.every((list) => list.decide(event) === undefined)).toBe(true);
   });
 });
