@@ -20,8 +20,8 @@ interface Layout {
   shapes: number[];
   /** Lower-cased field name → index of its leaf value. */
   names: Map<string, number>;
-  /** Whether each leaf has exactly one name, in leaf order: then a record's leaves are its field values as a Map would list them. */
-  leavesInNameOrder?: boolean;
+  /** Built on first use by `valueOrder`. */
+  valueOrder?: ValueOrder;
   leafCount: number;
 }
 
@@ -226,16 +226,21 @@ function kindValue(value: unknown): unknown {
   return typeof text === "object" || typeof text === "function" ? undefined : text;
 }
 
-function leavesInNameOrder(layout: Layout): boolean {
-  if (layout.leavesInNameOrder === undefined) {
-    let expected = 0;
-    for (const leaf of layout.names.values()) {
-      if (leaf !== expected) break;
-      expected++;
-    }
-    layout.leavesInNameOrder = expected === layout.names.size && expected === layout.leafCount;
+/** Where a layout's field values sit, in the order a Map of its fields would list them. */
+interface ValueOrder {
+  /** The leaf of each name, in name order; null when that is every leaf in leaf order, so that the leaves are the values. */
+  leaves: Int32Array | null;
+  /** Each name's place in that order. */
+  places: Map<string, number>;
+}
+
+function valueOrder(layout: Layout): ValueOrder {
+  if (layout.valueOrder === undefined) {
+    const leaves = Int32Array.from(layout.names.values());
+    const inLeafOrder = leaves.length === layout.leafCount && leaves.every((leaf, index) => leaf === index);
+    layout.valueOrder = { leaves: inLeafOrder ? null : leaves, places: new Map([...layout.names.keys()].map((name, place) => [name, place])) };
   }
-  return layout.leavesInNameOrder;
+  return layout.valueOrder;
 }
 
 /** The Sigma fields of one EVTX record. */
@@ -302,8 +307,18 @@ class EvtxFields implements FieldMap {
   }
 
   values(): MapIterator<unknown> {
-    if (this.#added === undefined && leavesInNameOrder(this.layout)) return this.leaves.values();
-    this.#values ??= this.#entries().map(([, value]) => value);
+    // Keyword searches read every value of every record: no entries are built for them.
+    const order = valueOrder(this.layout);
+    if (this.#added === undefined && order.leaves === null) return this.leaves.values();
+    if (this.#values === undefined) {
+      const values = order.leaves === null ? [...this.leaves] : Array.from(order.leaves, (leaf) => this.leaves[leaf]);
+      for (const [name, value] of this.#added ?? []) {
+        const place = order.places.get(name);
+        if (place === undefined) values.push(value);
+        else values[place] = value;
+      }
+      this.#values = values;
+    }
     return this.#values.values();
   }
 

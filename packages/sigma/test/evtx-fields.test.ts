@@ -50,6 +50,10 @@ describe("EVTX records flattened through remembered layouts", () => {
       leaf: 1,
     };
     expect(fieldsOf(input)).toEqual(expected);
+    // Two names share a leaf here ("Threat Name" also answers to threatname until ThreatName replaces it), so the
+    // values are not the leaves in order: they must still come in the order of the entries.
+    const { fields } = normalizeRecord(input, windows)[0]!;
+    expect([...fields.values()]).toEqual([...fields.entries()].map(([, value]) => value));
     expect(fieldsOf(input)).toEqual(expected);
   });
 
