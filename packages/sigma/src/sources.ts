@@ -16,6 +16,7 @@ import linuxSyslogMapping from "./mappings/linux-syslog.json" with { type: "json
 import m365Mapping from "./mappings/m365-audit.json" with { type: "json" };
 import windowsMapping from "./mappings/windows.json" with { type: "json" };
 import { isRecord, lowerCaseName, type FieldMap } from "./record-fields.ts";
+import { parseTimestamp } from "./timestamp.ts";
 
 export type RecordFormat = "evtx" | "json" | "gworkspace" | "auditd" | "syslog" | "journald";
 
@@ -278,17 +279,6 @@ function categoryCandidates(mapping: LogSourceMapping, eventId: string | undefin
     index = built;
   }
   return (eventId === undefined ? undefined : index.byEventId.get(eventId)) ?? index.withoutEventIds;
-}
-
-function parseTimestamp(value: unknown): number | undefined {
-  if (typeof value === "number") return value > 1e14 ? value / 1000 : value > 1e11 ? value : value * 1000;
-  if (typeof value !== "string" || value === "") return undefined;
-  if (/^\d+$/.test(value)) return parseTimestamp(Number(value));
-  // Unified Audit Log times carry no zone (UTC implied); "YYYY-MM-DD HH:MM:SS" is also UTC in Sysmon.
-  const iso = value.includes("T") ? value : value.replace(" ", "T");
-  const zoned = /[zZ]|[+-]\d\d:?\d\d$/.test(iso) ? iso : `${iso}Z`;
-  const time = Date.parse(zoned);
-  return Number.isNaN(time) ? undefined : time;
 }
 
 function timestampOf(fields: FieldMap, mapping: LogSourceMapping): number | undefined {

@@ -41,7 +41,7 @@ describe("Aho-Corasick scans", () => {
   }
   // Deterministic pseudo-random texts over a small alphabet, so literals overlap, repeat and cross the quarters.
   let seed = 7;
-  const random = (below: number) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) % below);
+  const random = (below: number) => Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * below);
   const pick = (alphabet: string, length: number) => Array.from({ length }, () => alphabet[random(alphabet.length)]).join("");
   const literals = [
     ...Array.from({ length: 40 }, () => pick("abc", 1 + random(6))),
