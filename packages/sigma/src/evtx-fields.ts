@@ -214,9 +214,9 @@ function walkEvent(walk: Walk, event: Record<string, unknown>): boolean {
 
 /** Layouts by channel, then EventID (their values, not objects), most recently used first. */
 const layoutsByKind = new Map<unknown, Map<unknown, Layout[]>>();
-let layoutCount = 0;
-/** Kinds of record stop being remembered past this many layouts, so hostile input cannot grow the cache without bound. */
-const LAYOUT_LIMIT = 4096;
+let kindCount = 0;
+/** New kinds of record stop being remembered past this many, so hostile input cannot grow the cache without bound. */
+const KIND_LIMIT = 4096;
 /** Layouts kept per kind (optional elements, UserData variants); the least recently used one goes. */
 const LAYOUTS_PER_KIND = 8;
 
@@ -243,6 +243,11 @@ function valueOrder(layout: Layout): ValueOrder {
   return layout.valueOrder;
 }
 
+/** How many kinds of record (channel and EventID) have layouts remembered; for tests of the cache's bound. */
+export function rememberedKinds(): number {
+  return kindCount;
+}
+
 /** The Sigma fields of one EVTX record. */
 export function flattenEvtx(record: unknown): FieldMap {
   const event = isRecord(record) && isRecord(record["Event"]) ? record["Event"] : record;
@@ -264,8 +269,8 @@ export function flattenEvtx(record: unknown): FieldMap {
   if (known !== undefined) {
     known.unshift(walk.layout);
     if (known.length > LAYOUTS_PER_KIND) known.pop();
-  } else if (layoutCount < LAYOUT_LIMIT) {
-    layoutCount++;
+  } else if (kindCount < KIND_LIMIT) {
+    kindCount++;
     let byEventId = layoutsByKind.get(channel);
     if (byEventId === undefined) layoutsByKind.set(channel, (byEventId = new Map()));
     byEventId.set(eventId, [walk.layout]);

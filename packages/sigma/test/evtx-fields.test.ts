@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { rememberedKinds } from "../src/evtx-fields.ts";
 import { builtinMapping, normalizeRecord, type SigmaEvent } from "../src/index.ts";
 
 const windows = builtinMapping("windows");
@@ -88,8 +89,9 @@ describe("EVTX records flattened through remembered layouts", () => {
     expect([...second!.fields.values()]).toEqual(["Security", 4688, "C:\\second.exe", "C:\\parent.exe", "C:\\second.exe", "C:\\parent.exe"]);
   });
 
-  it("still flattens records of kinds beyond those it remembers", () => {
+  it("remembers at most 4,096 kinds and still flattens records of the kinds beyond", () => {
     const events = Array.from({ length: 5000 }, (_, i) => normalizeRecord(record(`Layout-Many-${i}`, {}, { EventData: { Index: i } }), windows)[0]!);
     expect(events.every((event, i) => event.value("index") === i && event.value("channel") === `Layout-Many-${i}`)).toBe(true);
+    expect(rememberedKinds()).toBe(4096);
   });
 });
