@@ -144,7 +144,7 @@ export class AhoCorasick {
     let state = 0;
     for (let i = 0; i < text.length; i++) {
       const code = text.charCodeAt(i);
-      if (code > 127 && !lowerCased) return this.scan(text.toLowerCase(), true, visit);
+      if (code > 127 && !lowerCased) return this.scanWithOtherCharacters(text, lowerCased, visit);
       // The table is read here rather than through step(): a call per character costs more than the lookup.
       state = code < 128 && table !== undefined ? table[state * classCount + asciiClass[code]!]! : this.step(state, code);
       if (state >= firstOutputState && this.report(state, i, text.length, 0, visit)) return true;
@@ -171,8 +171,7 @@ export class AhoCorasick {
       const b = text.charCodeAt(i + quarter);
       const c = text.charCodeAt(i + 2 * quarter);
       const d = text.charCodeAt(i + 3 * quarter);
-      // Non-ASCII characters have no column in the table: lower-case the text or walk it in order with step().
-      if ((a | b | c | d) > 127) return lowerCased ? this.scanInOrder(text, true, visit) : this.scan(text.toLowerCase(), true, visit);
+      if ((a | b | c | d) > 127) return this.scanWithOtherCharacters(text, lowerCased, visit);
       first = table[first * classCount + asciiClass[a]!]!;
       second = table[second * classCount + asciiClass[b]!]!;
       third = table[third * classCount + asciiClass[c]!]!;
@@ -184,13 +183,21 @@ export class AhoCorasick {
     }
     for (let i = 4 * quarter; i < length; i++) {
       const code = text.charCodeAt(i);
-      if (code > 127) return lowerCased ? this.scanInOrder(text, true, visit) : this.scan(text.toLowerCase(), true, visit);
+      if (code > 127) return this.scanWithOtherCharacters(text, lowerCased, visit);
       fourth = table[fourth * classCount + asciiClass[code]!]!;
       if (fourth >= firstOutputState && this.report(fourth, i, length, 0, visit)) return true;
     }
     return (
       this.readOn(table, text, first, quarter, visit) || this.readOn(table, text, second, 2 * quarter, visit) || this.readOn(table, text, third, 3 * quarter, visit)
     );
+  }
+
+  /**
+   * A text with non-ASCII characters, which have no column in the table: lower-cased and scanned again, or, if it is
+   * lower-cased already, walked in order with step() for those characters.
+   */
+  private scanWithOtherCharacters(text: string, lowerCased: boolean, visit: OccurrenceVisitor): boolean {
+    return lowerCased ? this.scanInOrder(text, true, visit) : this.scan(text.toLowerCase(), true, visit);
   }
 
   /** Continues a walk of ASCII `text` past `boundary` until the next walk, started there, knows all it would find. */

@@ -1,13 +1,17 @@
 /** Event times as milliseconds since the epoch, from the forms logs write them in. */
 
-const DIGIT_0 = 48;
+/** The digit at `at`, or -1 for any other character (or none). */
+function digitAt(text: string, at: number): number {
+  const digit = text.charCodeAt(at) - 48;
+  return digit >= 0 && digit <= 9 ? digit : -1;
+}
 
 /** The number written by `count` digits at `from`, or -1 if one of them is not a digit. */
 function digitsAt(text: string, from: number, count: number): number {
   let value = 0;
   for (let i = from; i < from + count; i++) {
-    const digit = text.charCodeAt(i) - DIGIT_0;
-    if (digit < 0 || digit > 9) return -1;
+    const digit = digitAt(text, i);
+    if (digit < 0) return -1;
     value = value * 10 + digit;
   }
   return value;
@@ -21,8 +25,7 @@ function digitsAt(text: string, from: number, count: number): number {
  */
 function parseIsoTimestamp(text: string): number | undefined {
   if (text.length < 19) return undefined;
-  const separator = text.charCodeAt(10);
-  if (text[4] !== "-" || text[7] !== "-" || (separator !== 84 && separator !== 32) || text[13] !== ":" || text[16] !== ":") return undefined;
+  if (text[4] !== "-" || text[7] !== "-" || (text[10] !== "T" && text[10] !== " ") || text[13] !== ":" || text[16] !== ":") return undefined;
   const year = digitsAt(text, 0, 4);
   const month = digitsAt(text, 5, 2);
   const day = digitsAt(text, 8, 2);
@@ -35,9 +38,9 @@ function parseIsoTimestamp(text: string): number | undefined {
   let milliseconds = 0;
   if (text[at] === ".") {
     const start = ++at;
-    while (at < text.length && text.charCodeAt(at) - DIGIT_0 >= 0 && text.charCodeAt(at) - DIGIT_0 <= 9) {
-      if (at - start < 3) milliseconds += (text.charCodeAt(at) - DIGIT_0) * 10 ** (2 - (at - start));
-      at++;
+    // Date.parse keeps milliseconds and drops the finer digits.
+    for (let digit = digitAt(text, at); digit >= 0; digit = digitAt(text, ++at)) {
+      if (at - start < 3) milliseconds += digit * 10 ** (2 - (at - start));
     }
     if (at === start) return undefined;
   }

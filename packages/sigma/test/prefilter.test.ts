@@ -196,14 +196,15 @@ describe("prefilter atom clauses", () => {
     expect(candidates(withIntegrity, { IntegrityLevel: "High" })).toEqual(["high"]);
   });
 
-  it("selects on a literal at the start of a value long enough to be scanned in quarters", async () => {
+  it("selects on a literal at the start of a value even when a later occurrence is reported first", async () => {
     const { Prefilter } = await import("../src/prefilter.ts");
-    const { SigmaEvent } = await import("../src/event.ts");
-    const items = [{ name: "starts with cmd", clauses: [[{ field: "commandline", literal: "cmd", kind: "startswith" } satisfies Atom]] }];
+    const literal = "abcdefghijklmnopqr";
+    const items = [{ name: "starts with it", clauses: [[{ field: "commandline", literal, kind: "startswith" } satisfies Atom]] }];
     const prefilter = new Prefilter(items, (item) => item.clauses);
-    // 100 characters are scanned as four quarters of 25, and "cmd" also occurs across the first boundary.
-    const value = `cmd${"x".repeat(21)}cmd${"y".repeat(73)}`;
-    expect(prefilter.candidates(SigmaEvent.fromFields({ CommandLine: value })).map((item) => item.name)).toEqual(["starts with cmd"]);
+    // 67 characters are scanned as quarters of 16 (the last walk takes 19): the copy at 49-66 lies wholly in the last
+    // walk's part and is reported while the first walk, which finds the copy at the start, still has to read on.
+    const value = `${literal}${"x".repeat(31)}${literal}`;
+    expect(prefilter.candidates(SigmaEvent.fromFields({ CommandLine: value })).map((item) => item.name)).toEqual(["starts with it"]);
     expect(prefilter.candidates(SigmaEvent.fromFields({ CommandLine: `x${value}` }))).toEqual([]);
   });
 });
