@@ -101,29 +101,46 @@ export function atomsOfAny(children: readonly AtomClauses[]): AtomClauses {
   return clauses;
 }
 
-/** The rule clauses waiting on one automaton literal, split by where the literal must occur. */
-interface LiteralTargets {
-  length: number;
-  anywhere: number[];
-  atStart: number[];
-  atEnd: number[];
-  /** Equality: the literal spans the whole value. */
-  whole: number[];
-}
+/**
+ * Per automaton literal, in `FieldIndex.literalInfo`: its length, where its clause lists start in
+ * `FieldIndex.literalClauses` (clauses it satisfies anywhere, at the start, at the end, as the whole value; END closes
+ * the last list), and the scan that last marked its "anywhere" clauses. Flat typed arrays rather than an object and four
+ * arrays per literal: evaluation between two events evicts most of the engine from the caches, and a scan pays for
+ * every distinct cache line it touches.
+ */
+const LITERAL_LENGTH = 0;
+const ANYWHERE = 1;
+const AT_START = 2;
+const AT_END = 3;
+const WHOLE = 4;
+const END = 5;
+const SEEN_IN_SCAN = 6;
+const LITERAL_STRIDE = 8;
 
 interface FieldIndex {
   field: string;
   /** Clauses satisfied by an empty value (equality with ""), which no automaton pass can report. */
-  empty: number[];
+  empty: Int32Array;
   automaton?: AhoCorasick;
   /** Set when the literals are long enough for a skip check to spare most Aho-Corasick passes. */
   skipCheck?: SkipCheck;
-  literals: LiteralTargets[];
+  literalInfo: Int32Array;
+  literalClauses: Int32Array;
   /** Whether a literal could occur in the text of a number or boolean. */
   scalarLiterals: boolean;
   /** Length of the shortest literal. */
   shortest: number;
 }
+
+/** Per clause in `Prefilter.clauseState`: the event (generation) that satisfied it, and its item (-1 for a decidable list). */
+const CLAUSE_MARK = 0;
+const CLAUSE_ITEM = 1;
+const CLAUSE_STRIDE = 2;
+/** Per item in `Prefilter.itemState`: the event (generation) that last counted it, its clauses satisfied, its clauses. */
+const ITEM_MARK = 0;
+const ITEM_HITS = 1;
+const ITEM_CLAUSES = 2;
+const ITEM_STRIDE = 4;
 
 /** The characters that the text of a number, bigint or boolean can hold ("-1.5e+21", "Infinity", "NaN", "true", "false"), lower-cased. */
 const SCALAR_TEXT = /^[-+.0-9abefilnrstuy]*$/;
@@ -155,15 +172,9 @@ function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): AtomClaus
 export class Prefilter<T> {
   private readonly unconditional: number[] = [];
   private readonly fields: FieldIndex[] = [];
-  /** Per clause: its item (-1 for a clause that tracks a decidable list); per item: how many clauses it has. */
-  private readonly clauseItem: Int32Array;
-  private readonly clauseCount: Uint8Array;
-  /** Per clause and per item: the event (generation) that satisfied it / last counted it; per item: clauses satisfied. */
-  private readonly clauseMarks: Uint32Array;
-  private readonly itemMarks: Uint32Array;
-  private readonly itemHits: Uint8Array;
-  /** Per literal of the field being scanned: the scan (generation) that already marked its "anywhere" clauses. */
-  private literalSeen = new Uint32Array(0);
+  private readonly clauseState: Int32Array;
+  private readonly itemState: Int32Array;
+  /** Counters kept below 2^31 so that they fit the Int32Array slots they are compared with. */
   private generation = 0;
   private scanGeneration = 0;
   /** Serial of the event scanned last: the clause marks of this generation are about it. */
@@ -173,7 +184,7 @@ export class Prefilter<T> {
   /** Items selected for the event being processed. */
   private readonly selected: number[] = [];
   /** Clauses with an atom every present value satisfies (starts with ""): marked for every event. */
-  private readonly alwaysHolds: number[] = [];
+  private readonly alwaysHolds: Int32Array;
 
   /**
    * @param listsOf value lists of an item, which this pre-selection decides when it scans their field
@@ -185,14 +196,15 @@ export class Prefilter<T> {
   ) {
     const byField = new Map<string, { atom: Atom; clause: number }[]>();
     const clauseItems: number[] = [];
-    this.clauseCount = new Uint8Array(items.length);
+    const alwaysHolds: number[] = [];
+    this.itemState = new Int32Array(items.length * ITEM_STRIDE);
     const itemClauses = withoutRarelyUsedFields(items.map(atomsOf));
     itemClauses.forEach((clauses, index) => {
       if (clauses.length === 0) {
         this.unconditional.push(index);
         return;
       }
-      this.clauseCount[index] = clauses.length;
+      this.itemState[index * ITEM_STRIDE + ITEM_CLAUSES] = clauses.length;
       for (const atoms of clauses) {
         const clause = clauseItems.length;
         clauseItems.push(index);
@@ -203,39 +215,33 @@ export class Prefilter<T> {
         }
       }
     });
-    this.itemMarks = new Uint32Array(items.length);
-    this.itemHits = new Uint8Array(items.length);
     const listsByField = new Map<string, DecidableList[]>();
     for (const list of new Set(items.flatMap(listsOf))) listsByField.set(list.field, [...(listsByField.get(list.field) ?? []), list]);
     // Equality is decided in the same pass as the other atoms (the literal spans the value), so scans need no
     // lower-cased copy of the value and no hashing of it.
-    const targetsOf: Record<Atom["kind"], (targets: LiteralTargets) => number[]> = {
-      contains: (targets) => targets.anywhere,
-      startswith: (targets) => targets.atStart,
-      endswith: (targets) => targets.atEnd,
-      equals: (targets) => targets.whole,
-    };
+    const slotOf: Record<Atom["kind"], number> = { contains: ANYWHERE, startswith: AT_START, endswith: AT_END, equals: WHOLE };
     for (const [field, entries] of byField) {
       const empty: number[] = [];
       const literalIds = new Map<string, number>();
-      const literals: LiteralTargets[] = [];
-      const targetsOfLiteral = (literal: string): LiteralTargets => {
-        let id = literalIds.get(literal);
+      /** Per literal: its clauses anywhere, at start, at end, whole (by slot - ANYWHERE). */
+      const literals: number[][][] = [];
+      const add = (atom: Atom, clause: number): void => {
+        let id = literalIds.get(atom.literal);
         if (id === undefined) {
           id = literals.length;
-          literalIds.set(literal, id);
-          literals.push({ length: literal.length, anywhere: [], atStart: [], atEnd: [], whole: [] });
+          literalIds.set(atom.literal, id);
+          literals.push([[], [], [], []]);
         }
-        return literals[id]!;
+        literals[id]![slotOf[atom.kind] - ANYWHERE]!.push(clause);
       };
       for (const { atom, clause } of entries) {
         if (atom.literal === "") {
           // Every value starts with, ends with and contains "": such an atom rules nothing out.
           if (atom.kind === "equals") empty.push(clause);
-          else this.alwaysHolds.push(clause);
+          else alwaysHolds.push(clause);
           continue;
         }
-        targetsOf[atom.kind](targetsOfLiteral(atom.literal)).push(clause);
+        add(atom, clause);
       }
       // A field read in full anyway takes the lists' other literals too; one with a skip check only decides lists whose
       // literals it already looks for, since a shorter or commoner literal could cost it most of its skipping.
@@ -244,40 +250,52 @@ export class Prefilter<T> {
         if (skipCheck !== undefined && !list.atoms.every((atom) => literalIds.has(atom.literal))) continue;
         const clause = clauseItems.length;
         clauseItems.push(-1);
-        for (const atom of list.atoms) targetsOf[atom.kind](targetsOfLiteral(atom.literal)).push(clause);
+        for (const atom of list.atoms) add(atom, clause);
         this.listClauses.set(list, clause);
       }
-      this.literalSeen = new Uint32Array(Math.max(this.literalSeen.length, literals.length));
+      const literalInfo = new Int32Array(literals.length * LITERAL_STRIDE);
+      const literalClauses: number[] = [];
       const texts = [...literalIds.keys()];
+      literals.forEach((lists, id) => {
+        const base = id * LITERAL_STRIDE;
+        literalInfo[base + LITERAL_LENGTH] = texts[id]!.length;
+        lists.forEach((clauses, list) => {
+          literalInfo[base + ANYWHERE + list] = literalClauses.length;
+          for (const clause of clauses) literalClauses.push(clause);
+        });
+        literalInfo[base + END] = literalClauses.length;
+      });
       this.fields.push({
         field,
-        empty,
-        literals,
+        empty: Int32Array.from(empty),
+        literalInfo,
+        literalClauses: Int32Array.from(literalClauses),
         automaton: texts.length > 0 ? new AhoCorasick(texts) : undefined,
         skipCheck,
         scalarLiterals: texts.some((literal) => SCALAR_TEXT.test(literal)),
         shortest: Math.min(...texts.map((literal) => literal.length)),
       });
     }
-    this.clauseItem = Int32Array.from(clauseItems);
-    this.clauseMarks = new Uint32Array(clauseItems.length);
+    this.clauseState = new Int32Array(clauseItems.length * CLAUSE_STRIDE);
+    clauseItems.forEach((item, clause) => (this.clauseState[clause * CLAUSE_STRIDE + CLAUSE_ITEM] = item));
+    this.alwaysHolds = Int32Array.from(alwaysHolds);
   }
 
   /** Whether `list` holds for `event`, if this pre-selection tracks the list and scanned the event last; undefined otherwise. */
   decide(list: DecidableList, event: SigmaEvent): boolean | undefined {
     const clause = this.listClauses.get(list);
-    return clause === undefined || this.scannedEvent !== event.serial ? undefined : this.clauseMarks[clause] === this.generation;
+    return clause === undefined || this.scannedEvent !== event.serial ? undefined : this.clauseState[clause * CLAUSE_STRIDE + CLAUSE_MARK] === this.generation;
   }
 
   /** The items that could match, in their original order. */
   candidates(event: SigmaEvent): T[] {
-    this.generation = (this.generation + 1) >>> 0 || 1;
+    this.generation = (this.generation + 1) & 0x7fffffff || 1;
     this.scannedEvent = event.serial;
     if (this.listClauses.size > 0 && !event.scans.includes(this)) event.scans.push(this);
     const selected = this.selected;
     selected.length = 0;
     for (const index of this.unconditional) selected.push(index);
-    if (this.alwaysHolds.length > 0) this.mark(this.alwaysHolds);
+    if (this.alwaysHolds.length > 0) this.mark(this.alwaysHolds, 0, this.alwaysHolds.length);
     for (const index of this.fields) {
       if (index.field === ANY_FIELD) {
         this.scanEveryValue(index, event);
@@ -312,25 +330,27 @@ export class Prefilter<T> {
     }
   }
 
-  /** Records satisfied clauses; an item is selected once all of its clauses are. */
-  private mark(clauses: readonly number[]): void {
-    const generation = this.generation;
-    for (const clause of clauses) {
-      if (this.clauseMarks[clause] === generation) continue;
-      this.clauseMarks[clause] = generation;
-      const item = this.clauseItem[clause]!;
+  /** Records the satisfied clauses `clauses[start..end)`; an item is selected once all of its clauses are. */
+  private mark(clauses: Int32Array, start: number, end: number): void {
+    const { generation, clauseState, itemState } = this;
+    for (let k = start; k < end; k++) {
+      const at = clauses[k]! * CLAUSE_STRIDE;
+      if (clauseState[at + CLAUSE_MARK] === generation) continue;
+      clauseState[at + CLAUSE_MARK] = generation;
+      const item = clauseState[at + CLAUSE_ITEM]!;
       if (item < 0) continue;
-      if (this.itemMarks[item] !== generation) {
-        this.itemMarks[item] = generation;
-        this.itemHits[item] = 0;
+      const state = item * ITEM_STRIDE;
+      if (itemState[state + ITEM_MARK] !== generation) {
+        itemState[state + ITEM_MARK] = generation;
+        itemState[state + ITEM_HITS] = 0;
       }
-      if (++this.itemHits[item]! === this.clauseCount[item]) this.selected.push(item);
+      if (++itemState[state + ITEM_HITS]! === itemState[state + ITEM_CLAUSES]) this.selected.push(item);
     }
   }
 
   private scanValue(index: FieldIndex, value: string): void {
     if (value === "") {
-      if (index.empty.length > 0) this.mark(index.empty);
+      if (index.empty.length > 0) this.mark(index.empty, 0, index.empty.length);
       return;
     }
     // Lower-casing can at most double a value's length (U+0130 becomes two code units): shorter values hold no literal.
@@ -341,7 +361,7 @@ export class Prefilter<T> {
   private scanText(index: FieldIndex, text: string): void {
     const automaton = index.automaton;
     if (!automaton || (index.skipCheck !== undefined && !index.skipCheck.mayContain(text))) return;
-    this.scanGeneration = (this.scanGeneration + 1) >>> 0 || 1;
+    this.scanGeneration = (this.scanGeneration + 1) & 0x7fffffff || 1;
     this.scanning = index;
     automaton.scan(text, false, this.recordOccurrence);
   }
@@ -350,16 +370,18 @@ export class Prefilter<T> {
   private scanning: FieldIndex | undefined;
 
   private readonly recordOccurrence: OccurrenceVisitor = (id, last, textLength) => {
-    const targets = this.scanning!.literals[id]!;
+    const { literalInfo: info, literalClauses: clauses } = this.scanning!;
+    const base = id * LITERAL_STRIDE;
     // Scans report occurrences in no particular order: any one satisfies "anywhere", the one at the start "at start".
-    if (this.literalSeen[id] !== this.scanGeneration) {
-      this.literalSeen[id] = this.scanGeneration;
-      this.mark(targets.anywhere);
+    if (info[base + SEEN_IN_SCAN] !== this.scanGeneration) {
+      info[base + SEEN_IN_SCAN] = this.scanGeneration;
+      this.mark(clauses, info[base + ANYWHERE]!, info[base + AT_START]!);
     }
-    if (last + 1 === targets.length) this.mark(targets.atStart);
+    const atStart = last + 1 === info[base + LITERAL_LENGTH];
+    if (atStart) this.mark(clauses, info[base + AT_START]!, info[base + AT_END]!);
     if (last + 1 === textLength) {
-      this.mark(targets.atEnd);
-      if (last + 1 === targets.length) this.mark(targets.whole);
+      this.mark(clauses, info[base + AT_END]!, info[base + WHOLE]!);
+      if (atStart) this.mark(clauses, info[base + WHOLE]!, info[base + END]!);
     }
     return false;
   };
