@@ -141,6 +141,13 @@ const ITEM_MARK = 0;
 const ITEM_HITS = 1;
 const ITEM_CLAUSES = 2;
 const ITEM_STRIDE = 4;
+/** Largest generation stored in those slots. */
+const GENERATION_LIMIT = 0x7fffffff;
+
+/** Zeroes slots[first], slots[first + stride], …: marks forgotten when a counter starts over. */
+function clearSlots(slots: Int32Array, first: number, stride: number): void {
+  for (let at = first; at < slots.length; at += stride) slots[at] = 0;
+}
 
 /** The characters that the text of a number, bigint or boolean can hold ("-1.5e+21", "Infinity", "NaN", "true", "false"), lower-cased. */
 const SCALAR_TEXT = /^[-+.0-9abefilnrstuy]*$/;
@@ -174,7 +181,7 @@ export class Prefilter<T> {
   private readonly fields: FieldIndex[] = [];
   private readonly clauseState: Int32Array;
   private readonly itemState: Int32Array;
-  /** Counters kept below 2^31 so that they fit the Int32Array slots they are compared with. */
+  /** Counters of events and of scans, compared with the marks in the Int32Array slots (see nextGeneration). */
   private generation = 0;
   private scanGeneration = 0;
   /** Serial of the event scanned last: the clause marks of this generation are about it. */
@@ -281,6 +288,28 @@ export class Prefilter<T> {
     this.alwaysHolds = Int32Array.from(alwaysHolds);
   }
 
+  /**
+   * The next event generation. Marks are compared with it for equality, so a number may not come round again while an
+   * old mark holds it: when the counter reaches the Int32 limit, every mark is cleared and counting starts over.
+   */
+  private nextGeneration(): number {
+    if (this.generation === GENERATION_LIMIT) {
+      clearSlots(this.clauseState, CLAUSE_MARK, CLAUSE_STRIDE);
+      clearSlots(this.itemState, ITEM_MARK, ITEM_STRIDE);
+      this.generation = 0;
+    }
+    return this.generation + 1;
+  }
+
+  /** The next scan generation, as nextGeneration does for events. */
+  private nextScanGeneration(): number {
+    if (this.scanGeneration === GENERATION_LIMIT) {
+      for (const index of this.fields) clearSlots(index.literalInfo, SEEN_IN_SCAN, LITERAL_STRIDE);
+      this.scanGeneration = 0;
+    }
+    return this.scanGeneration + 1;
+  }
+
   /** Whether `list` holds for `event`, if this pre-selection tracks the list and scanned the event last; undefined otherwise. */
   decide(list: DecidableList, event: SigmaEvent): boolean | undefined {
     const clause = this.listClauses.get(list);
@@ -289,7 +318,7 @@ export class Prefilter<T> {
 
   /** The items that could match, in their original order. */
   candidates(event: SigmaEvent): T[] {
-    this.generation = (this.generation + 1) & 0x7fffffff || 1;
+    this.generation = this.nextGeneration();
     this.scannedEvent = event.serial;
     if (this.listClauses.size > 0 && !event.scans.includes(this)) event.scans.push(this);
     const selected = this.selected;
@@ -361,7 +390,7 @@ export class Prefilter<T> {
   private scanText(index: FieldIndex, text: string): void {
     const automaton = index.automaton;
     if (!automaton || (index.skipCheck !== undefined && !index.skipCheck.mayContain(text))) return;
-    this.scanGeneration = (this.scanGeneration + 1) & 0x7fffffff || 1;
+    this.scanGeneration = this.nextScanGeneration();
     this.scanning = index;
     automaton.scan(text, false, this.recordOccurrence);
   }

@@ -209,6 +209,32 @@ describe("prefilter atom clauses", () => {
   });
 });
 
+describe("prefilter counters", () => {
+  it("forgets every mark when its counters wrap, so a mark from 2^31 events ago never counts again", async () => {
+    const { Prefilter } = await import("../src/prefilter.ts");
+    const atom = (field: string, literal: string, kind: Atom["kind"]): Atom => ({ field, literal, kind });
+    const fillers = Array.from({ length: 20 }, (_, index) => ({ name: `filler ${index}`, clauses: [[atom("image", `\\never-${index}.exe`, "endswith")]] }));
+    const items = [
+      { name: "cmd with -x", clauses: [[atom("image", "\\cmd.exe", "endswith")], [atom("commandline", "-x", "contains")]] },
+      { name: "-y", clauses: [[atom("commandline", "-y", "contains")]] },
+      { name: "-z", clauses: [[atom("commandline", "-z", "contains")]] },
+      ...fillers,
+    ];
+    const prefilter = new Prefilter(items, (item) => item.clauses);
+    const names = (fields: Record<string, string>) => prefilter.candidates(SigmaEvent.fromFields(fields)).map((item) => item.name);
+    // Event 1 marks the Image clause of "cmd with -x" and the clauses of "-y" and "-z"; its second scan (scan 2) sees
+    // "-y" and "-z".
+    expect(names({ Image: "C:\\Windows\\cmd.exe", CommandLine: "-y -z" })).toEqual(["-y", "-z"]);
+    const counters = prefilter as unknown as { generation: number; scanGeneration: number };
+    counters.generation = 0x7fffffff;
+    counters.scanGeneration = 0x7fffffff;
+    // Event 1 again: the old marks must neither complete "cmd with -x" nor make the clause of "-y" look marked already.
+    expect(names({ CommandLine: "-x -y" })).toEqual(["-y"]);
+    // Scan 2 again: the old "seen" mark of "-z" must not hide it.
+    expect(names({ CommandLine: "-z" })).toEqual(["-z"]);
+  });
+});
+
 describe("prefilter case folding", () => {
   it("folds ASCII letters while scanning and lower-cases values with other characters first", () => {
     const sel = (body: string) => `  selection:\n${body}\n  condition: selection`;
