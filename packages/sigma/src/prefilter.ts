@@ -149,6 +149,16 @@ function clearSlots(slots: Int32Array, first: number, stride: number): void {
   for (let at = first; at < slots.length; at += stride) slots[at] = 0;
 }
 
+/**
+ * The counter after `counter`. Marks are compared with a counter for equality, so a number may not come round again
+ * while an old mark holds it: at the Int32 limit, `forget` clears the marks and counting starts over at 1.
+ */
+function nextCount(counter: number, forget: () => void): number {
+  if (counter < GENERATION_LIMIT) return counter + 1;
+  forget();
+  return 1;
+}
+
 /** The characters that the text of a number, bigint or boolean can hold ("-1.5e+21", "Infinity", "NaN", "true", "false"), lower-cased. */
 const SCALAR_TEXT = /^[-+.0-9abefilnrstuy]*$/;
 
@@ -181,7 +191,7 @@ export class Prefilter<T> {
   private readonly fields: FieldIndex[] = [];
   private readonly clauseState: Int32Array;
   private readonly itemState: Int32Array;
-  /** Counters of events and of scans, compared with the marks in the Int32Array slots (see nextGeneration). */
+  /** Counters of events and of scans, compared with the marks in the Int32Array slots (see nextCount). */
   private generation = 0;
   private scanGeneration = 0;
   /** Serial of the event scanned last: the clause marks of this generation are about it. */
@@ -288,27 +298,15 @@ export class Prefilter<T> {
     this.alwaysHolds = Int32Array.from(alwaysHolds);
   }
 
-  /**
-   * The next event generation. Marks are compared with it for equality, so a number may not come round again while an
-   * old mark holds it: when the counter reaches the Int32 limit, every mark is cleared and counting starts over.
-   */
-  private nextGeneration(): number {
-    if (this.generation === GENERATION_LIMIT) {
-      clearSlots(this.clauseState, CLAUSE_MARK, CLAUSE_STRIDE);
-      clearSlots(this.itemState, ITEM_MARK, ITEM_STRIDE);
-      this.generation = 0;
-    }
-    return this.generation + 1;
-  }
+  /** Bound once, so that advancing a counter allocates nothing. */
+  private readonly forgetEventMarks = (): void => {
+    clearSlots(this.clauseState, CLAUSE_MARK, CLAUSE_STRIDE);
+    clearSlots(this.itemState, ITEM_MARK, ITEM_STRIDE);
+  };
 
-  /** The next scan generation, as nextGeneration does for events. */
-  private nextScanGeneration(): number {
-    if (this.scanGeneration === GENERATION_LIMIT) {
-      for (const index of this.fields) clearSlots(index.literalInfo, SEEN_IN_SCAN, LITERAL_STRIDE);
-      this.scanGeneration = 0;
-    }
-    return this.scanGeneration + 1;
-  }
+  private readonly forgetScanMarks = (): void => {
+    for (const index of this.fields) clearSlots(index.literalInfo, SEEN_IN_SCAN, LITERAL_STRIDE);
+  };
 
   /** Whether `list` holds for `event`, if this pre-selection tracks the list and scanned the event last; undefined otherwise. */
   decide(list: DecidableList, event: SigmaEvent): boolean | undefined {
@@ -318,7 +316,7 @@ export class Prefilter<T> {
 
   /** The items that could match, in their original order. */
   candidates(event: SigmaEvent): T[] {
-    this.generation = this.nextGeneration();
+    this.generation = nextCount(this.generation, this.forgetEventMarks);
     this.scannedEvent = event.serial;
     if (this.listClauses.size > 0 && !event.scans.includes(this)) event.scans.push(this);
     const selected = this.selected;
@@ -390,7 +388,7 @@ export class Prefilter<T> {
   private scanText(index: FieldIndex, text: string): void {
     const automaton = index.automaton;
     if (!automaton || (index.skipCheck !== undefined && !index.skipCheck.mayContain(text))) return;
-    this.scanGeneration = this.nextScanGeneration();
+    this.scanGeneration = nextCount(this.scanGeneration, this.forgetScanMarks);
     this.scanning = index;
     automaton.scan(text, false, this.recordOccurrence);
   }
