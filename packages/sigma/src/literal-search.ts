@@ -14,6 +14,21 @@ export type OccurrenceVisitor = (id: number, last: number, textLength: number) =
 /** ASCII case folding: scans read field values as they are and fold A-Z here instead of lower-casing every value. */
 const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, code) => (code >= 65 && code <= 90 ? code + 32 : code));
 
+/**
+ * The only characters outside ASCII whose lower case matters to ASCII literals: the Kelvin sign lower-cases to "k",
+ * and "İ" to "i" plus a combining dot, two code units that shift every later position. Every other code unit
+ * lower-cases to one code unit outside ASCII (checked by a test over all of Unicode), which no ASCII literal holds.
+ */
+const KELVIN_SIGN = 0x212a;
+const DOTTED_CAPITAL_I = 0x130;
+const LOWER_K = 107;
+
+function isAscii(text: string): boolean {
+  for (let i = 0; i < text.length; i++) if (text.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+
 /** Largest transition table built (entries); bigger automata walk their trie with fail links instead. */
 const MAX_TABLE_ENTRIES = 4_000_000;
 /** Texts at least this long are read as four quarters at once (`scanQuarters`); shorter ones gain less than the set-up costs. */
@@ -42,8 +57,11 @@ export class AhoCorasick {
   private readonly table: Uint16Array | Int32Array | undefined;
   private readonly classCount: number = 0;
   private readonly asciiClass = new Uint16Array(128);
+  /** Whether every literal is ASCII: then other characters need no lower-casing, only their own class (see KELVIN_SIGN). */
+  private readonly asciiLiterals: boolean;
 
   constructor(literals: readonly string[]) {
+    this.asciiLiterals = literals.every(isAscii);
     const trie: Map<number, number>[] = [new Map()];
     const outputsOf: number[][] = [[]];
     const asciiCodes: number[] = [];
@@ -197,7 +215,20 @@ export class AhoCorasick {
    * lower-cased already, walked in order with step() for those characters.
    */
   private scanWithOtherCharacters(text: string, lowerCased: boolean, visit: OccurrenceVisitor): boolean {
+    if (this.asciiLiterals && this.table !== undefined && (lowerCased || !text.includes("\u0130"))) return this.scanAsciiLiterals(this.table, text, visit);
     return lowerCased ? this.scanInOrder(text, true, visit) : this.scan(text.toLowerCase(), true, visit);
+  }
+
+  private scanAsciiLiterals(table: Uint16Array | Int32Array, text: string, visit: OccurrenceVisitor): boolean {
+    const { firstOutputState, classCount, asciiClass } = this;
+    let state = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      const charClass = code < 128 ? asciiClass[code]! : code === KELVIN_SIGN ? asciiClass[LOWER_K]! : 0;
+      state = table[state * classCount + charClass]!;
+      if (state >= firstOutputState && this.report(state, i, text.length, 0, visit)) return true;
+    }
+    return false;
   }
 
   /** Continues a walk of ASCII `text` past `boundary` until the next walk, started there, knows all it would find. */
@@ -254,10 +285,17 @@ export class SkipCheck {
   private readonly shifts: Uint8Array;
   /** Per pair with shift 0: the literals whose first `window` characters end with that pair. */
   private readonly endingWith = new Map<number, string[]>();
+  /**
+   * An ASCII code no literal holds, read in place of non-ASCII characters when every literal is ASCII (see
+   * KELVIN_SIGN); -1 when there is none, and such characters count as possible hits.
+   */
+  private readonly absentCode: number;
 
   constructor(literals: readonly string[]) {
     const window = Math.min(...literals.map((l) => l.length), 255);
     this.window = window;
+    const used = new Set(literals.join(""));
+    this.absentCode = literals.every(isAscii) ? FOLD_ASCII.findIndex((_, code) => !used.has(String.fromCharCode(code))) : -1;
     this.shifts = new Uint8Array(128 * 128).fill(window - 1);
     for (const literal of literals) {
       for (let q = 1; q < window; q++) {
@@ -299,6 +337,14 @@ export class SkipCheck {
     return pairs === 0 ? 0 : total / pairs;
   }
 
+  /** The pair's index in `shifts` once its characters are lower-cased, or -1 when it cannot be told without lower-casing the text. */
+  private foldedPair(first: number, second: number): number {
+    const fold = (code: number): number => (code < 128 ? FOLD_ASCII[code]! : code === KELVIN_SIGN ? LOWER_K : code === DOTTED_CAPITAL_I ? -1 : this.absentCode);
+    const a = fold(first);
+    const b = fold(second);
+    return a < 0 || b < 0 ? -1 : a * 128 + b;
+  }
+
   /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
   mayContain(text: string): boolean {
     const window = this.window;
@@ -306,8 +352,8 @@ export class SkipCheck {
     for (let end = window - 1; end < text.length; ) {
       const first = text.charCodeAt(end - 1);
       const second = text.charCodeAt(end);
-      if (first > 127 || second > 127) return true;
-      const pair = FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!;
+      const pair = (first | second) > 127 ? this.foldedPair(first, second) : FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!;
+      if (pair < 0) return true;
       const shift = shifts[pair]!;
       if (shift > 0) {
         end += shift;

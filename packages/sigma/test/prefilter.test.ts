@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { SigmaEngine, SigmaEvent } from "../src/index.ts";
-import { AhoCorasick, LiteralSetMatcher } from "../src/literal-search.ts";
+import { AhoCorasick, LiteralSetMatcher, SkipCheck } from "../src/literal-search.ts";
 import type { Atom } from "../src/prefilter.ts";
 import { requiredRegexLiteral } from "../src/regex-literal.ts";
 import { matches, rulesFrom } from "./helpers.ts";
@@ -69,6 +69,23 @@ describe("Aho-Corasick scans", () => {
         const lowered = text.toLowerCase();
         const inLowered = reported(automaton, text).filter((o) => o.endsWith(`/${lowered.length}`));
         expect(new Set(inLowered), text).toEqual(occurrencesIn(lowered, distinct));
+      }
+    }
+  });
+  it("reads other characters as they are when every literal is ASCII, and reports what the lower-cased text holds", () => {
+    const asciiLiterals = distinct.filter((literal) => /^[\x00-\x7f]*$/.test(literal));
+    const asciiAutomaton = new AhoCorasick([...asciiLiterals, "kab"]);
+    for (const length of [10, 63, 64, 65, 200]) {
+      for (const other of ["®", "\u212A", "é", "İ"]) {
+        for (const at of [0, length >> 1, length - 1]) {
+          const chars = [...pick("abcAB", length)];
+          chars[at] = other;
+          if (at > 0) chars[at + 1 < length ? at + 1 : at - 1] = "a";
+          const text = chars.join("");
+          const lowered = text.toLowerCase();
+          const inLowered = reported(asciiAutomaton, text).filter((o) => o.endsWith(`/${lowered.length}`));
+          expect(new Set(inLowered), text).toEqual(occurrencesIn(lowered, [...asciiLiterals, "kab"]));
+        }
       }
     }
   });
@@ -250,6 +267,38 @@ describe("prefilter case folding", () => {
     const withShortLiteral = rule.replace("      - 'token::elevate'", "      - 'token::elevate'\n      - 'i\u0307i\u0307'");
     expect(matches(withShortLiteral, { CommandLine: "\u0130\u0130" })).toBe(true);
     expect(matches(withShortLiteral, { CommandLine: "\u0130" })).toBe(false);
+  });
+});
+
+describe("case folding outside ASCII", () => {
+  it("lower-cases only the Kelvin sign and U+0130 to ASCII, and only U+0130 to more than one code unit", () => {
+    const toAscii: number[] = [];
+    const longer: number[] = [];
+    for (let code = 128; code <= 0xffff; code++) {
+      const lowered = String.fromCharCode(code).toLowerCase();
+      if (lowered.length !== 1) longer.push(code);
+      if ([...lowered].some((c) => c.charCodeAt(0) < 128)) toAscii.push(code);
+    }
+    expect(toAscii).toEqual([0x130, 0x212a]);
+    expect(longer).toEqual([0x130]);
+    for (let point = 0x10000; point <= 0x10ffff; point++) {
+      const lowered = String.fromCodePoint(point).toLowerCase();
+      if (lowered.length !== 2 || lowered.charCodeAt(0) < 128 || lowered.charCodeAt(1) < 128) throw new Error(`U+${point.toString(16)} lower-cases to ${JSON.stringify(lowered)}`);
+    }
+  });
+  it("lets the skip check move past other characters when every literal is ASCII", () => {
+    const check = new SkipCheck(["sekurlsa::", "kerberos::golden", "gentilkiwi.com"]);
+    expect(check.mayContain("Microsoft® Windows® Operating System")).toBe(false);
+    expect(check.mayContain("®®®®®®®®®®®®®®®®®®®®")).toBe(false);
+    expect(check.mayContain("Microsoft® sekurlsa::logonpasswords")).toBe(true);
+    expect(check.mayContain("\u212Aerberos::golden")).toBe(true);
+    expect(check.mayContain("SEKURLSA::")).toBe(true);
+    // U+0130 lower-cases to "i" and a combining dot: a literal may end with that "i".
+    const endingWithI = new SkipCheck(["sekurlsa::", "gentilkiwi"]);
+    expect(endingWithI.mayContain("by GENTILKIWİ")).toBe(true);
+    expect(endingWithI.mayContain("İİİİİİİİİİİİ")).toBe(true);
+    const nonAscii = new SkipCheck(["sekurlsa::", "gentilkiwi.cöm"]);
+    expect(nonAscii.mayContain("Microsoft® Windows® Operating System")).toBe(true);
   });
 });
 
