@@ -117,8 +117,31 @@ const END = 5;
 const SEEN_IN_SCAN = 6;
 const LITERAL_STRIDE = 8;
 
+/**
+ * What scanning one value marked: the ranges of `FieldIndex.literalClauses` passed to `mark`, as (start, end) pairs.
+ * Consecutive records of a log mostly repeat a field's value (the same company, integrity level, parent, computer):
+ * a value equal to the one scanned before marks the same ranges again without being read.
+ */
+interface ScanMemo {
+  value: string | undefined;
+  ranges: Int32Array;
+  /** Pairs in `ranges`, or -1 when the scan marked more than it holds. */
+  count: number;
+}
+
+/** Mark calls one value's memo holds; a value with more occurrences is scanned again each time. */
+const MEMO_RANGES = 16;
+/** Values of keyword scans are remembered by their place in the event, up to this many places. */
+const MEMO_PLACES = 256;
+
+function scanMemo(): ScanMemo {
+  return { value: undefined, ranges: new Int32Array(2 * MEMO_RANGES), count: -1 };
+}
+
 interface FieldIndex {
   field: string;
+  /** The last value scanned (for ANY_FIELD, per place in the event's values). */
+  memos: ScanMemo[];
   /** Clauses satisfied by an empty value (equality with ""), which no automaton pass can report. */
   empty: Int32Array;
   automaton?: AhoCorasick;
@@ -284,6 +307,7 @@ export class Prefilter<T> {
       });
       this.fields.push({
         field,
+        memos: [scanMemo()],
         empty: Int32Array.from(empty),
         literalInfo,
         literalClauses: Int32Array.from(literalClauses),
@@ -330,8 +354,8 @@ export class Prefilter<T> {
       }
       const text = event.text(index.field);
       if (text === undefined) continue;
-      if (typeof text === "string") this.scanValue(index, text);
-      else for (let k = 0; k < text.length; k++) this.scanValue(index, text[k]!);
+      if (typeof text === "string") this.scanValue(index, text, index.memos[0]!);
+      else for (let k = 0; k < text.length; k++) this.scanValue(index, text[k]!, index.memos[0]!);
     }
     // Few items are selected per event: an insertion sort of them beats walking every item (and Array#sort's set-up).
     for (let i = 1; i < selected.length; i++) {
@@ -347,18 +371,34 @@ export class Prefilter<T> {
 
   /** Keyword atoms may hold in any field: scans every value, skipping numbers and booleans when no literal could occur in one. */
   private scanEveryValue(index: FieldIndex, event: SigmaEvent): void {
+    const memos = index.memos;
+    let place = 0;
     for (const value of event.fields.values()) {
-      if (typeof value === "string") this.scanValue(index, value);
-      else if (typeof value === "object" ? value !== null : index.scalarLiterals) {
+      if (typeof value === "string") {
+        if (place === memos.length && place < MEMO_PLACES) memos.push(scanMemo());
+        this.scanValue(index, value, memos[place < MEMO_PLACES ? place++ : 0]!);
+      } else if (typeof value === "object" ? value !== null : index.scalarLiterals) {
         const text = toText(value);
-        if (typeof text === "string") this.scanValue(index, text);
-        else if (text !== undefined) for (const item of text) this.scanValue(index, item);
+        if (typeof text === "string") this.scanValue(index, text, memos[0]!);
+        else if (text !== undefined) for (const item of text) this.scanValue(index, item, memos[0]!);
       }
     }
   }
 
+  /** The memo of the value being scanned, which records its marks. */
+  private recording: ScanMemo | undefined;
+
   /** Records the satisfied clauses `clauses[start..end)`; an item is selected once all of its clauses are. */
   private mark(clauses: Int32Array, start: number, end: number): void {
+    const memo = this.recording;
+    if (memo !== undefined && memo.count >= 0 && start < end) {
+      if (memo.count === MEMO_RANGES) memo.count = -1;
+      else {
+        memo.ranges[2 * memo.count] = start;
+        memo.ranges[2 * memo.count + 1] = end;
+        memo.count++;
+      }
+    }
     const { generation, clauseState, itemState } = this;
     for (let k = start; k < end; k++) {
       const at = clauses[k]! * CLAUSE_STRIDE;
@@ -375,14 +415,22 @@ export class Prefilter<T> {
     }
   }
 
-  private scanValue(index: FieldIndex, value: string): void {
+  private scanValue(index: FieldIndex, value: string, memo: ScanMemo): void {
     if (value === "") {
       if (index.empty.length > 0) this.mark(index.empty, 0, index.empty.length);
       return;
     }
     // Lower-casing can at most double a value's length (U+0130 becomes two code units): shorter values hold no literal.
     if (value.length * 2 < index.shortest) return;
+    if (memo.count >= 0 && memo.value === value) {
+      for (let k = 0; k < memo.count; k++) this.mark(index.literalClauses, memo.ranges[2 * k]!, memo.ranges[2 * k + 1]!);
+      return;
+    }
+    memo.value = value;
+    memo.count = 0;
+    this.recording = memo;
     this.scanText(index, value);
+    this.recording = undefined;
   }
 
   private scanText(index: FieldIndex, text: string): void {

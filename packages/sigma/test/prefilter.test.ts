@@ -302,6 +302,51 @@ describe("case folding outside ASCII", () => {
   });
 });
 
+describe("scan memo", () => {
+  // Consecutive records repeat most values: a value equal to the one scanned before marks what its scan marked.
+  const literals = Array.from({ length: 24 }, (_, index) => `token${String.fromCharCode(97 + index)}::`);
+  const list = (values: string[]) => values.map((v) => `\n      - '${v}'`).join("");
+  const rules = rulesFrom(
+    [
+      `title: keywords\nlogsource:\n  product: test\ndetection:\n  keywords:${list(literals.slice(0, 12))}\n  condition: keywords`,
+      `title: command line\nlogsource:\n  product: test\ndetection:\n  selection:\n    CommandLine|contains:${list(literals.slice(6))}\n  condition: selection`,
+      `title: command line starts\nlogsource:\n  product: test\ndetection:\n  selection:\n    CommandLine|startswith:${list(literals.slice(10, 20))}\n  condition: selection`,
+      `title: every token\nlogsource:\n  product: test\ndetection:\n  selection:\n    CommandLine|contains|all:${list(literals.slice(0, 20))}\n  condition: selection`,
+      `title: user and parent\nlogsource:\n  product: test\ndetection:\n  selection:\n    User|contains:${list(literals.slice(0, 8))}\n    ParentCommandLine|endswith:${list(literals.slice(8, 16))}\n  condition: selection`,
+      // One rule per token: a value holding every token marks more ranges than a memo keeps.
+      ...literals.map((literal) => `title: 'token rule ${literal}'\nlogsource:\n  product: test\ndetection:\n  selection:\n    CommandLine|contains: '${literal}'\n  condition: selection`),
+    ].join("\n---\n"),
+  );
+  const everyToken = literals.slice(0, 20).join(" ");
+  const events: Record<string, unknown>[] = [
+    { CommandLine: "tokenk:: tokenq::", User: "tokena::", ParentCommandLine: "x tokeni::" },
+    { CommandLine: "tokenk:: tokenq::", User: "tokena::", ParentCommandLine: "x tokeni::" },
+    { CommandLine: "tokenk:: tokenq::", User: "nobody", ParentCommandLine: "x tokeni::" },
+    { CommandLine: "x tokenk:: tokenq::", User: "tokena::", ParentCommandLine: "x tokeni:: y" },
+    { CommandLine: everyToken, User: "tokena::", ParentCommandLine: everyToken },
+    { CommandLine: everyToken, User: "tokena::", ParentCommandLine: everyToken },
+    { CommandLine: [everyToken, everyToken, "tokenk::"], User: ["tokena::", "tokena::"] },
+    { CommandLine: ["tokenk::", "tokenk::"], User: ["tokena::", "tokena::"] },
+    { Other: "tokenb::", More: "tokenc::", CommandLine: "tokenb::" },
+    { Other: "tokenc::", More: "tokenb::", CommandLine: "tokenb::" },
+    { Other: "tokenc::", More: "tokenb::", CommandLine: "tokenb::" },
+    { CommandLine: "" },
+    { CommandLine: "" },
+    { CommandLine: literals.join(" ") },
+    { CommandLine: literals.join(" ") },
+  ];
+
+  it("gives the findings the rules' own tests give when values repeat", () => {
+    const engine = new SigmaEngine(rules);
+    const logsource = { product: "test", services: [], categories: [] };
+    for (const [index, fields] of [...events, ...events].entries()) {
+      const expected = rules.filter((rule) => rule.kind === "detection" && rule.detection.test(SigmaEvent.fromFields(fields, logsource)));
+      const found = engine.match(SigmaEvent.fromFields(fields, logsource));
+      expect(found.map((f) => f.title).sort(), `${index}: ${JSON.stringify(fields)}`).toEqual(expected.map((r) => r.meta.title).sort());
+    }
+  });
+});
+
 describe("value lists decided by the pre-selection", () => {
   // Each rule pairs a list on CommandLine or Image with one under `not`, so both outcomes of a list count.
   const lists = [
