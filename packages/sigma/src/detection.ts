@@ -4,6 +4,7 @@ import type { FieldText, SigmaEvent } from "./event.ts";
 import { compileCidr } from "./ip.ts";
 import { LiteralSetMatcher } from "./literal-search.ts";
 import { requiredRegexLiteral } from "./regex-literal.ts";
+import { parseTimestamp } from "./timestamp.ts";
 import { ANY_FIELD, atomsOfAll, atomsOfAny, clauseOf, DecidableList, type Atom, type AtomClauses, type AtomSet } from "./prefilter.ts";
 import {
   compilePattern,
@@ -211,9 +212,10 @@ function readNumber(raw: unknown, path: (string | number)[], modifier: string): 
   return value;
 }
 
+/** A part of a time read as the event times are (timestamp.ts): a time without zone is UTC, whatever the machine's zone. */
 function timePart(text: string, part: string): number | undefined {
-  const time = Date.parse(text.includes("T") || !/\d \d/.test(text) ? text : text.replace(" ", "T") + (/[zZ]|[+-]\d\d:?\d\d$/.test(text) ? "" : "Z"));
-  if (Number.isNaN(time)) return undefined;
+  const time = parseTimestamp(text);
+  if (time === undefined) return undefined;
   const date = new Date(time);
   switch (part) {
     case "minute":

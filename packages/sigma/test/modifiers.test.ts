@@ -214,6 +214,20 @@ describe("numeric, time, fieldref and expand", () => {
     expect(matches(sel("    UtcTime|hour: 3"), { UtcTime: "2024-05-01 03:15:00.000" })).toBe(true);
     expect(matches(sel("    UtcTime|hour|gte: 22"), { UtcTime: "2024-05-01T23:15:00Z" })).toBe(true);
     expect(matches(sel("    UtcTime|month: 5"), { UtcTime: "2024-05-01T23:15:00Z" })).toBe(true);
+    expect(matches(sel("    UtcTime|hour: 1"), { UtcTime: "2024-05-01T03:15:00+02:00" })).toBe(true);
+    expect(matches(sel("    UtcTime|hour: 3"), { UtcTime: "not a time" })).toBe(false);
+  });
+  it("reads times without a zone as UTC, like event times, whatever the machine's zone", () => {
+    const zone = process.env["TZ"];
+    process.env["TZ"] = "America/New_York";
+    try {
+      expect(new Date(2024, 4, 1, 3).getUTCHours()).toBe(7);
+      expect(matches(sel("    UtcTime|hour: 3"), { UtcTime: "2024-05-01T03:15:00" })).toBe(true);
+      expect(matches(sel("    UtcTime|day: 1"), { UtcTime: "2024-05-01 23:15:00" })).toBe(true);
+    } finally {
+      if (zone === undefined) delete process.env["TZ"];
+      else process.env["TZ"] = zone;
+    }
   });
   it("fieldref compares two fields of the same event", () => {
     expect(matches(sel("    SourceUser|fieldref: TargetUser"), { SourceUser: "ALICE", TargetUser: "alice" })).toBe(true);
