@@ -28,7 +28,6 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-
 /** Largest transition table built (entries); bigger automata walk their trie with fail links instead. */
 const MAX_TABLE_ENTRIES = 4_000_000;
 /** Texts at least this long are read as four quarters at once (`scanQuarters`); shorter ones gain less than the set-up costs. */
@@ -339,10 +338,13 @@ export class SkipCheck {
 
   /** The pair's index in `shifts` once its characters are lower-cased, or -1 when it cannot be told without lower-casing the text. */
   private foldedPair(first: number, second: number): number {
-    const fold = (code: number): number => (code < 128 ? FOLD_ASCII[code]! : code === KELVIN_SIGN ? LOWER_K : code === DOTTED_CAPITAL_I ? -1 : this.absentCode);
-    const a = fold(first);
-    const b = fold(second);
+    const a = this.foldedCode(first);
+    const b = this.foldedCode(second);
     return a < 0 || b < 0 ? -1 : a * 128 + b;
+  }
+
+  private foldedCode(code: number): number {
+    return code < 128 ? FOLD_ASCII[code]! : code === KELVIN_SIGN ? LOWER_K : code === DOTTED_CAPITAL_I ? -1 : this.absentCode;
   }
 
   /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
