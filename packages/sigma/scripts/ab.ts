@@ -1,0 +1,130 @@
+/**
+ * Compares what evaluation costs in two versions of the engine, measured as bench:sigma measures it: the EVTX attack
+ * samples parsed by @corvid/wasm, every Windows rule of the corpus. Single bench runs on a shared VM vary by ±10 %,
+ * more than most changes gain. Here one process loads both versions and alternates 20-pass blocks of parse +
+ * evaluate with blocks of parse alone, so both versions see the same machine. The version set up second runs about
+ * 0.04 ms per pass faster on its own (the same code on both sides shows it), so the comparison runs twice, once in
+ * each order, in fresh processes, and the two differences are averaged.
+ * Versions are git refs, or `worktree` for the files as they are; each is copied to packages/sigma/.ab/.
+ * Usage: npm run bench:sigma:ab -- [--base REF] [--change REF|worktree] [--rounds N] [--rules DIR] [--samples DIR]
+ * Ends with `sigma-ab: change − base = D ms per pass of R records (X base first, Y change first)`.
+ */
+import { execFileSync, spawnSync } from "node:child_process";
+import { cp, mkdir, readFile, rm } from "node:fs/promises";
+import { join, resolve } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { loadEvtxReader } from "./event-sources.ts";
+import { walk } from "./regression.ts";
+
+function argument(name: string, fallback: string): string {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
+}
+
+const packageDir = fileURLToPath(new URL("..", import.meta.url));
+const copiesDir = join(packageDir, ".ab");
+const corpora = resolve(process.cwd(), "../shared/corpora");
+const rulesDir = argument("--rules", join(corpora, "sigma-rules"));
+const samplesDir = argument("--samples", join(corpora, "evtx-attack-samples"));
+const rounds = Number(argument("--rounds", "40"));
+const PASSES_PER_BLOCK = 20;
+
+interface OrderResult {
+  /** Mean evaluation cost per pass (parse + evaluate block minus the parse-alone block before it), ms. */
+  firstMs: number;
+  secondMs: number;
+  secondWon: number;
+  records: number;
+  findings: [number, number];
+}
+
+/** Copies packages/sigma/src of `version` to .ab/<label>/src and gives the path of its index.ts. */
+async function copyOf(version: string, label: string): Promise<string> {
+  const target = join(copiesDir, label);
+  await rm(target, { recursive: true, force: true });
+  await mkdir(target, { recursive: true });
+  if (version === "worktree") await cp(join(packageDir, "src"), join(target, "src"), { recursive: true });
+  else {
+    const root = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: packageDir, encoding: "utf8" }).trim();
+    const archive = execFileSync("git", ["archive", version, "packages/sigma/src"], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    execFileSync("tar", ["-x", "-C", target, "--strip-components=2"], { input: archive });
+  }
+  return join(target, "src", "index.ts");
+}
+
+/** Child process: measures the two engines at `first` and `second` (index.ts paths), set up in that order. */
+async function measureOrder(first: string, second: string): Promise<OrderResult> {
+  const { reader, problem } = await loadEvtxReader();
+  if (!reader) throw new Error(`bench:sigma:ab needs the WASM EVTX parser (npm run build:wasm): ${problem}`);
+  const samples = await Promise.all((await walk(samplesDir, (name) => name.toLowerCase().endsWith(".evtx"))).map((file) => readFile(file)));
+  const setUp = async (index: string) => {
+    const sigma = (await import(pathToFileURL(index).href)) as typeof import("../src/index.ts");
+    const loaded = await sigma.loadRuleDirectory(rulesDir);
+    const rules = loaded.rules.filter((r) => r.kind === "detection" && r.logsource.product === "windows");
+    return { engine: new sigma.SigmaEngine(rules), mapping: sigma.builtinMapping("windows"), normalize: sigma.normalizeRecord };
+  };
+  const sides = [await setUp(first), await setUp(second)];
+  const pass = async (side: (typeof sides)[number] | undefined) => {
+    let records = 0;
+    let findings = 0;
+    for (const bytes of samples) {
+      for await (const record of reader(bytes)) {
+        records++;
+        if (side) for (const event of side.normalize(record, side.mapping)) findings += side.engine.match(event).length;
+      }
+    }
+    return { records, findings };
+  };
+  const block = async (side: (typeof sides)[number] | undefined) => {
+    const started = performance.now();
+    for (let i = 0; i < PASSES_PER_BLOCK; i++) await pass(side);
+    return (performance.now() - started) / PASSES_PER_BLOCK;
+  };
+  for (let i = 0; i < 3; i++) for (const side of sides) await pass(side);
+  const records = (await pass(undefined)).records;
+  const findings: [number, number] = [(await pass(sides[0])).findings, (await pass(sides[1])).findings];
+  const totals = [0, 0];
+  let secondWon = 0;
+  for (let round = 0; round < rounds; round++) {
+    const costs = [0, 0];
+    for (const s of round % 2 === 0 ? [0, 1] : [1, 0]) {
+      const parseMs = await block(undefined);
+      costs[s] = (await block(sides[s])) - parseMs;
+    }
+    totals[0]! += costs[0]!;
+    totals[1]! += costs[1]!;
+    if (costs[1]! < costs[0]!) secondWon++;
+  }
+  return { firstMs: totals[0]! / rounds, secondMs: totals[1]! / rounds, secondWon, records, findings };
+}
+
+if (process.argv[2] === "--order") {
+  console.log(JSON.stringify(await measureOrder(process.argv[3]!, process.argv[4]!)));
+} else {
+  const base = argument("--base", "HEAD");
+  const change = argument("--change", "worktree");
+  if (!Number.isInteger(rounds) || rounds < 2) {
+    console.error("--rounds needs a whole number of at least 2");
+    process.exit(2);
+  }
+  const baseIndex = await copyOf(base, "base");
+  const changeIndex = await copyOf(change, "change");
+  const runOrder = (first: string, second: string): OrderResult => {
+    const args = ["--import", "tsx", fileURLToPath(import.meta.url), "--order", first, second, "--rounds", String(rounds), "--rules", rulesDir, "--samples", samplesDir];
+    const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    if (child.status !== 0) throw new Error(`measuring ${first} then ${second} failed:\n${child.stderr}`);
+    return JSON.parse(child.stdout.trim().split("\n").pop()!) as OrderResult;
+  };
+  const baseFirst = runOrder(baseIndex, changeIndex);
+  const changeFirst = runOrder(changeIndex, baseIndex);
+  await rm(copiesDir, { recursive: true, force: true });
+  const fmt = (ms: number) => `${ms >= 0 ? "+" : "−"}${Math.abs(ms).toFixed(3)}`;
+  const inBaseFirst = baseFirst.secondMs - baseFirst.firstMs;
+  const inChangeFirst = changeFirst.firstMs - changeFirst.secondMs;
+  console.log(`base ${base}: ${baseFirst.firstMs.toFixed(3)} and ${changeFirst.secondMs.toFixed(3)} ms per pass; change ${change}: ${baseFirst.secondMs.toFixed(3)} and ${changeFirst.firstMs.toFixed(3)}`);
+  console.log(`rounds the change won: ${baseFirst.secondWon} of ${rounds} set up second, ${rounds - changeFirst.secondWon} of ${rounds} set up first`);
+  if (baseFirst.findings[0] !== baseFirst.findings[1]) console.log(`findings per pass differ: base ${baseFirst.findings[0]}, change ${baseFirst.findings[1]}`);
+  console.log(
+    `sigma-ab: change − base = ${fmt((inBaseFirst + inChangeFirst) / 2)} ms per pass of ${baseFirst.records} records (${fmt(inBaseFirst)} base first, ${fmt(inChangeFirst)} change first)`,
+  );
+}
