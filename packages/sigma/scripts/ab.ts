@@ -29,6 +29,8 @@ const samplesDir = argument("--samples", join(corpora, "evtx-attack-samples"));
 const rounds = Number(argument("--rounds", "40"));
 const PASSES_PER_BLOCK = 20;
 
+class UsageError extends Error {}
+
 interface OrderResult {
   /** Mean evaluation cost per pass (parse + evaluate block minus the parse-alone block before it), ms. */
   firstMs: number;
@@ -46,8 +48,9 @@ async function copyOf(version: string, label: string): Promise<string> {
   if (version === "worktree") await cp(join(packageDir, "src"), join(target, "src"), { recursive: true });
   else {
     const root = execFileSync("git", ["rev-parse", "--show-toplevel"], { cwd: packageDir, encoding: "utf8" }).trim();
-    const archive = execFileSync("git", ["archive", version, "packages/sigma/src"], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
-    execFileSync("tar", ["-x", "-C", target, "--strip-components=2"], { input: archive });
+    const archive = spawnSync("git", ["archive", version, "packages/sigma/src"], { cwd: root, maxBuffer: 64 * 1024 * 1024 });
+    if (archive.status !== 0) throw new UsageError(`cannot read packages/sigma/src at "${version}": ${archive.stderr.toString().trim()}`);
+    execFileSync("tar", ["-x", "-C", target, "--strip-components=2"], { input: archive.stdout });
   }
   return join(target, "src", "index.ts");
 }
@@ -107,8 +110,17 @@ if (process.argv[2] === "--order") {
     console.error("--rounds needs a whole number of at least 2");
     process.exit(2);
   }
-  const baseIndex = await copyOf(base, "base");
-  const changeIndex = await copyOf(change, "change");
+  let baseIndex: string;
+  let changeIndex: string;
+  try {
+    baseIndex = await copyOf(base, "base");
+    changeIndex = await copyOf(change, "change");
+  } catch (error) {
+    await rm(copiesDir, { recursive: true, force: true });
+    if (!(error instanceof UsageError)) throw error;
+    console.error(`bench:sigma:ab: ${error.message}`);
+    process.exit(2);
+  }
   const runOrder = (first: string, second: string): OrderResult => {
     const args = ["--import", "tsx", fileURLToPath(import.meta.url), "--order", first, second, "--rounds", String(rounds), "--rules", rulesDir, "--samples", samplesDir];
     const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
