@@ -15,18 +15,14 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadEvtxReader } from "./event-sources.ts";
 import { walk } from "./regression.ts";
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? (process.argv[index + 1] ?? fallback) : fallback;
-}
+import { argument } from "./arguments.ts";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const copiesDir = join(packageDir, ".ab");
 const corpora = resolve(process.cwd(), "../shared/corpora");
-const rulesDir = argument("--rules", join(corpora, "sigma-rules"));
-const samplesDir = argument("--samples", join(corpora, "evtx-attack-samples"));
-const rounds = Number(argument("--rounds", "40"));
+const rulesDir = argument("--rules") ?? join(corpora, "sigma-rules");
+const samplesDir = argument("--samples") ?? join(corpora, "evtx-attack-samples");
+const rounds = Number(argument("--rounds") ?? "40");
 const PASSES_PER_BLOCK = 20;
 
 class UsageError extends Error {}
@@ -104,8 +100,8 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
 if (process.argv[2] === "--order") {
   console.log(JSON.stringify(await measureOrder(process.argv[3]!, process.argv[4]!)));
 } else {
-  const base = argument("--base", "HEAD");
-  const change = argument("--change", "worktree");
+  const base = argument("--base") ?? "HEAD";
+  const change = argument("--change") ?? "worktree";
   if (!Number.isInteger(rounds) || rounds < 2) {
     console.error("--rounds needs a whole number of at least 2");
     process.exit(2);

@@ -12,16 +12,12 @@ import { join, resolve } from "node:path";
 import { builtinMapping, loadRuleDirectory, normalizeRecord, SigmaEngine, type DetectionRule } from "../src/index.ts";
 import { loadEvtxReader } from "./event-sources.ts";
 import { walk } from "./regression.ts";
-
-function argument(name: string, fallback: string): string {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] ?? fallback : fallback;
-}
+import { argument } from "./arguments.ts";
 
 const corpora = resolve(process.cwd(), "../shared/corpora");
-const rulesDir = argument("--rules", join(corpora, "sigma-rules"));
-const samplesDir = argument("--samples", join(corpora, "evtx-attack-samples"));
-const minimumEvents = Number(argument("--events", "200000"));
+const rulesDir = argument("--rules") ?? join(corpora, "sigma-rules");
+const samplesDir = argument("--samples") ?? join(corpora, "evtx-attack-samples");
+const minimumEvents = Number(argument("--events") ?? "200000");
 
 const { reader, problem } = await loadEvtxReader();
 if (!reader) {

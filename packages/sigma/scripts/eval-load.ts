@@ -6,11 +6,7 @@
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
 import { loadRuleDirectory, loadSigmaSchemas } from "../src/index.ts";
-
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
+import { argument } from "./arguments.ts";
 
 const root = process.argv.slice(2).find((arg, i, all) => !arg.startsWith("--") && all[i - 1] !== "--schemas");
 if (!root) {

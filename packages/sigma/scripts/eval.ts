@@ -11,11 +11,7 @@ import { basename, relative } from "node:path";
 import { builtinMapping, loadRuleDirectory, SigmaEngine } from "../src/index.ts";
 import { loadEvtxReader, readRecords } from "./event-sources.ts";
 import { findCases, runCase, toEvents, walk } from "./regression.ts";
-
-function argument(name: string): string | undefined {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : undefined;
-}
+import { argument } from "./arguments.ts";
 
 async function runRegression(root: string, jsonOnly: boolean): Promise<void> {
   const { reader, problem } = jsonOnly ? { reader: undefined, problem: "--json given" } : await loadEvtxReader();
