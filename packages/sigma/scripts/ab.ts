@@ -10,12 +10,13 @@
  * Ends with `sigma-ab: change − base = D ms per pass of R records (X base first, Y change first)`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
-import { cp, mkdir, readFile, rm } from "node:fs/promises";
+import { cp, mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadEvtxReader } from "./event-sources.ts";
-import { walk } from "./regression.ts";
+import type * as Sigma from "../src/index.ts";
 import { argument } from "./arguments.ts";
+import { readEvtxSamples, windowsBench, type WindowsBench } from "./windows-bench.ts";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
 const copiesDir = join(packageDir, ".ab");
@@ -55,15 +56,10 @@ async function copyOf(version: string, label: string): Promise<string> {
 async function measureOrder(first: string, second: string): Promise<OrderResult> {
   const { reader, problem } = await loadEvtxReader();
   if (!reader) throw new Error(`bench:sigma:ab needs the WASM EVTX parser (npm run build:wasm): ${problem}`);
-  const samples = await Promise.all((await walk(samplesDir, (name) => name.toLowerCase().endsWith(".evtx"))).map((file) => readFile(file)));
-  const setUp = async (index: string) => {
-    const sigma = (await import(pathToFileURL(index).href)) as typeof import("../src/index.ts");
-    const loaded = await sigma.loadRuleDirectory(rulesDir);
-    const rules = loaded.rules.filter((r) => r.kind === "detection" && r.logsource.product === "windows");
-    return { engine: new sigma.SigmaEngine(rules), mapping: sigma.builtinMapping("windows"), normalize: sigma.normalizeRecord };
-  };
+  const samples = await readEvtxSamples(samplesDir);
+  const setUp = async (index: string) => windowsBench((await import(pathToFileURL(index).href)) as typeof Sigma, rulesDir);
   const sides = [await setUp(first), await setUp(second)];
-  const pass = async (side: (typeof sides)[number] | undefined) => {
+  const pass = async (side: WindowsBench | undefined) => {
     let records = 0;
     let findings = 0;
     for (const bytes of samples) {
@@ -74,7 +70,7 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
     }
     return { records, findings };
   };
-  const block = async (side: (typeof sides)[number] | undefined) => {
+  const block = async (side: WindowsBench | undefined) => {
     const started = performance.now();
     for (let i = 0; i < PASSES_PER_BLOCK; i++) await pass(side);
     return (performance.now() - started) / PASSES_PER_BLOCK;

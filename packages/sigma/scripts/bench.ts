@@ -7,12 +7,11 @@
  * record in one more pass with parsing interleaved as above.
  * Usage: npm run bench:sigma [-- --rules DIR --samples DIR --events N --breakdown]
  */
-import { readFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
-import { builtinMapping, loadRuleDirectory, normalizeRecord, SigmaEngine, type DetectionRule } from "../src/index.ts";
-import { loadEvtxReader } from "./event-sources.ts";
-import { walk } from "./regression.ts";
+import * as sigma from "../src/index.ts";
 import { argument } from "./arguments.ts";
+import { loadEvtxReader } from "./event-sources.ts";
+import { readEvtxSamples, windowsBench } from "./windows-bench.ts";
 
 const corpora = resolve(process.cwd(), "../shared/corpora");
 const rulesDir = argument("--rules") ?? join(corpora, "sigma-rules");
@@ -24,11 +23,8 @@ if (!reader) {
   console.error(`bench:sigma needs the WASM EVTX parser (npm run build:wasm): ${problem}`);
   process.exit(1);
 }
-const loaded = await loadRuleDirectory(rulesDir);
-const windowsRules = loaded.rules.filter((r): r is DetectionRule => r.kind === "detection" && r.logsource.product === "windows");
-const engine = new SigmaEngine(windowsRules);
-const mapping = builtinMapping("windows");
-const samples = await Promise.all((await walk(samplesDir, (name) => name.toLowerCase().endsWith(".evtx"))).map((file) => readFile(file)));
+const { engine, mapping, normalize, windowsRules, loadedRules } = await windowsBench(sigma, rulesDir);
+const samples = await readEvtxSamples(samplesDir);
 
 async function pass(evaluate: boolean): Promise<{ events: number; findings: number }> {
   let events = 0;
@@ -37,7 +33,7 @@ async function pass(evaluate: boolean): Promise<{ events: number; findings: numb
     for await (const record of reader!(bytes)) {
       events++;
       if (!evaluate) continue;
-      for (const event of normalizeRecord(record, mapping)) findings += engine.match(event).length;
+      for (const event of normalize(record, mapping)) findings += engine.match(event).length;
     }
   }
   return { events, findings };
@@ -83,7 +79,7 @@ async function breakdown(): Promise<void> {
       for await (const record of reader!(bytes)) {
         const started = performance.now();
         let kind = "(no event)";
-        for (const event of normalizeRecord(record, mapping)) {
+        for (const event of normalize(record, mapping)) {
           kind = `${event.logsource.services.join(",") || "-"}/${String(event.value("eventid"))}`;
           engine.match(event);
         }
@@ -105,6 +101,6 @@ async function breakdown(): Promise<void> {
 
 const eventsPerSecond = Math.round(last.events / (fullMs / 1000));
 console.log(`samples: ${samples.length} EVTX files, ${perPass} records per pass, ${repetitions} passes, ${last.events} events`);
-console.log(`rules: ${windowsRules.length} Windows rules (of ${loaded.rules.length} loaded), ${last.findings / repetitions} findings per pass`);
+console.log(`rules: ${windowsRules} Windows rules (of ${loadedRules} loaded), ${last.findings / repetitions} findings per pass`);
 console.log(`parse only: ${parseMs.toFixed(0)} ms (${Math.round(last.events / (parseMs / 1000))} events/s); parse + evaluate: ${fullMs.toFixed(0)} ms`);
-console.log(`sigma: ${eventsPerSecond} events/s with ${windowsRules.length} rules, overhead ratio ${(fullMs / parseMs).toFixed(2)}`);
+console.log(`sigma: ${eventsPerSecond} events/s with ${windowsRules} rules, overhead ratio ${(fullMs / parseMs).toFixed(2)}`);

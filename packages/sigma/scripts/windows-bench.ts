@@ -1,0 +1,31 @@
+/**
+ * What the Sigma benchmarks measure: the EVTX sample files, and every Windows detection rule of a rule directory
+ * compiled by a given copy of the engine (the working tree's, or a copy of another version for bench:sigma:ab).
+ */
+import { readFile } from "node:fs/promises";
+import type * as Sigma from "../src/index.ts";
+import { walk } from "./regression.ts";
+
+export function readEvtxSamples(dir: string): Promise<Buffer[]> {
+  return walk(dir, (name) => name.toLowerCase().endsWith(".evtx")).then((files) => Promise.all(files.map((file) => readFile(file))));
+}
+
+export interface WindowsBench {
+  engine: Sigma.SigmaEngine;
+  mapping: Sigma.LogSourceMapping;
+  normalize: typeof Sigma.normalizeRecord;
+  windowsRules: number;
+  loadedRules: number;
+}
+
+export async function windowsBench(sigma: typeof Sigma, rulesDir: string): Promise<WindowsBench> {
+  const loaded = await sigma.loadRuleDirectory(rulesDir);
+  const rules = loaded.rules.filter((r): r is Sigma.DetectionRule => r.kind === "detection" && r.logsource.product === "windows");
+  return {
+    engine: new sigma.SigmaEngine(rules),
+    mapping: sigma.builtinMapping("windows"),
+    normalize: sigma.normalizeRecord,
+    windowsRules: rules.length,
+    loadedRules: loaded.rules.length,
+  };
+}
