@@ -1,4 +1,5 @@
 import type { Prefilter } from "./prefilter.ts";
+import { hasValueList } from "./record-fields.ts";
 
 /**
  * Which Sigma log sources an event belongs to (lower-case). An event can belong to several services
@@ -59,6 +60,7 @@ export class SigmaEvent {
   #lowerTexts: Map<string, FieldText | null> | undefined;
   #keywordTexts: readonly string[] | undefined;
   #lowerKeywordTexts: readonly string[] | undefined;
+  #valueList: readonly unknown[] | undefined;
 
   #timestamp: number | undefined | (() => number | undefined);
 
@@ -122,14 +124,21 @@ export class SigmaEvent {
     return folded ?? undefined;
   }
 
+  /** Every field value, in the order `fields.values()` lists them; an array, so reading them all allocates nothing. */
+  valueList(): readonly unknown[] {
+    this.#valueList ??= hasValueList(this.fields) ? this.fields.valueList() : Array.from(this.fields.values());
+    return this.#valueList;
+  }
+
   /** All field values as text (lower-cased unless `caseSensitive`), searched by keyword (field-less) detections. */
   keywordTexts(caseSensitive = false): readonly string[] {
     let texts = caseSensitive ? this.#keywordTexts : this.#lowerKeywordTexts;
     if (texts === undefined) {
       // Straight from the field values: going through the per-field caches costs more than it saves here.
       const collected: string[] = [];
-      for (const value of this.fields.values()) {
-        const text = toText(value);
+      const values = this.valueList();
+      for (let i = 0; i < values.length; i++) {
+        const text = toText(values[i]);
         if (typeof text === "string") collected.push(caseSensitive ? text : text.toLowerCase());
         else if (text !== undefined) for (const item of text) collected.push(caseSensitive ? item : item.toLowerCase());
       }

@@ -6,7 +6,7 @@
  * interns them, so a comparison is one pointer check) and copying their leaf values into an array; they build no
  * Map and fold no names. A record that differs anywhere gets a layout of its own.
  */
-import { isRecord, lowerCaseName, NAME_CACHE_LIMIT, type FieldMap } from "./record-fields.ts";
+import { isRecord, lowerCaseName, NAME_CACHE_LIMIT, type FieldMap, type ValueListed } from "./record-fields.ts";
 
 /** How the walk treated a key's value; part of the layout, so that equal keys with other structures never share one. */
 const LEAF = 0;
@@ -282,7 +282,7 @@ export function flattenEvtx(record: unknown): FieldMap {
  * The fields of one record: names shared by every record of its layout, the record's own leaf values, and the fields
  * mapping aliases add to this record only. Behaves like the Map a flattening would have built, entry for entry.
  */
-class EvtxFields implements FieldMap {
+class EvtxFields implements FieldMap, ValueListed {
   #added: Map<string, unknown> | undefined;
   #values: unknown[] | undefined;
 
@@ -312,11 +312,20 @@ class EvtxFields implements FieldMap {
   }
 
   values(): MapIterator<unknown> {
+    return this.valueList().values();
+  }
+
+  valueList(): readonly unknown[] {
     // Keyword searches read every value of every record: no entries are built for them.
     const order = valueOrder(this.layout);
-    if (this.#added === undefined && order.leaves === null) return this.leaves.values();
+    if (this.#added === undefined && order.leaves === null) return this.leaves;
     if (this.#values === undefined) {
-      const values = order.leaves === null ? [...this.leaves] : Array.from(order.leaves, (leaf) => this.leaves[leaf]);
+      let values: unknown[];
+      if (order.leaves === null) values = this.leaves.slice();
+      else {
+        values = new Array(order.leaves.length);
+        for (let place = 0; place < order.leaves.length; place++) values[place] = this.leaves[order.leaves[place]!];
+      }
       for (const [name, value] of this.#added ?? []) {
         const place = order.places.get(name);
         if (place === undefined) values.push(value);
@@ -324,7 +333,7 @@ class EvtxFields implements FieldMap {
       }
       this.#values = values;
     }
-    return this.#values.values();
+    return this.#values;
   }
 
   keys(): MapIterator<string> {

@@ -372,8 +372,10 @@ export class Prefilter<T> {
   /** Keyword atoms may hold in any field: scans every value, skipping numbers and booleans when no literal could occur in one. */
   private scanEveryValue(index: FieldIndex, event: SigmaEvent): void {
     const memos = index.memos;
+    const values = event.valueList();
     let place = 0;
-    for (const value of event.fields.values()) {
+    for (let i = 0; i < values.length; i++) {
+      const value = values[i];
       if (typeof value === "string") {
         if (place === memos.length && place < MEMO_PLACES) memos.push(scanMemo());
         this.scanValue(index, value, memos[place < MEMO_PLACES ? place++ : 0]!);

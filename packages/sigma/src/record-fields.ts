@@ -5,6 +5,18 @@ export interface FieldMap extends ReadonlyMap<string, unknown> {
   set(name: string, value: unknown): unknown;
 }
 
+/**
+ * A field store that also hands out its values as an array, in the order `values()` lists them. Reading every value of
+ * every event through an iterator allocates a result object per value, which the keyword scan cannot afford.
+ */
+export interface ValueListed {
+  valueList(): readonly unknown[];
+}
+
+export function hasValueList(fields: ReadonlyMap<string, unknown>): fields is ReadonlyMap<string, unknown> & ValueListed {
+  return typeof (fields as Partial<ValueListed>).valueList === "function";
+}
+
 export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }

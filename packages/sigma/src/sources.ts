@@ -216,12 +216,21 @@ function resolveAlias(fields: FieldMap, alias: FieldAlias): unknown {
   return missing ? undefined : text;
 }
 
+/** Each alias set's entries with the Sigma field name folded, listed once rather than for every record. */
+const aliasEntries = new WeakMap<Record<string, FieldAlias>, readonly (readonly [string, FieldAlias])[]>();
+
 function applyAliases(fields: FieldMap, aliases: Record<string, FieldAlias> | undefined): void {
   if (!aliases) return;
-  for (const [sigmaField, alias] of Object.entries(aliases)) {
-    if (fields.has(lowerCaseName(sigmaField))) continue;
+  let entries = aliasEntries.get(aliases);
+  if (entries === undefined) {
+    entries = Object.entries(aliases).map(([sigmaField, alias]) => [lowerCaseName(sigmaField), alias] as const);
+    aliasEntries.set(aliases, entries);
+  }
+  for (let i = 0; i < entries.length; i++) {
+    const [field, alias] = entries[i]!;
+    if (fields.has(field)) continue;
     const value = resolveAlias(fields, alias);
-    if (value !== undefined) setField(fields, sigmaField, value);
+    if (value !== undefined) fields.set(field, value);
   }
 }
 

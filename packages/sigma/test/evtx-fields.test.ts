@@ -55,6 +55,7 @@ describe("EVTX records flattened through remembered layouts", () => {
     // values are not the leaves in order: they must still come in the order of the entries.
     const { fields } = normalizeRecord(input, windows)[0]!;
     expect([...fields.values()]).toEqual([...fields.entries()].map(([, value]) => value));
+    expect(normalizeRecord(input, windows)[0]!.valueList()).toEqual([...fields.entries()].map(([, value]) => value));
     expect(fieldsOf(input)).toEqual(expected);
   });
 
@@ -87,6 +88,8 @@ describe("EVTX records flattened through remembered layouts", () => {
     expect(new Map(second!.fields).size).toBe(second!.fields.size);
     expect([...second!.fields.keys()]).toEqual(["channel", "eventid", "newprocessname", "parentprocessname", "image", "parentimage"]);
     expect([...second!.fields.values()]).toEqual(["Security", 4688, "C:\\second.exe", "C:\\parent.exe", "C:\\second.exe", "C:\\parent.exe"]);
+    expect(second!.valueList()).toEqual([...second!.fields.values()]);
+    expect(first!.valueList()).toEqual(["Security", 4688, "C:\\first.exe", "C:\\parent.exe", "C:\\first.exe", "C:\\parent.exe"]);
   });
 
   it("remembers at most 4,096 kinds and still flattens records of the kinds beyond", () => {
