@@ -12,7 +12,7 @@ import {
   lowerCasePattern,
   parseSigmaString,
   patternLiteral,
-  windash,
+  windashVariants,
   withPosition,
   type Pattern,
   type TextTest,
@@ -169,7 +169,7 @@ function applyTransforms(raw: unknown, modifiers: Modifiers, options: CompileOpt
         case "expand":
           return [value];
         case "windash":
-          return "pattern" in value ? [{ pattern: windash(value.pattern) }] : [value];
+          return "pattern" in value ? windashVariants(value.pattern).map((pattern) => ({ pattern })) : [value];
         case "wide":
         case "utf16le":
         case "utf16be":

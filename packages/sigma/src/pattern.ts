@@ -94,6 +94,34 @@ export function windash(pattern: Pattern): Pattern {
   return result;
 }
 
+/** Most dash positions a windash value is written out for: each one multiplies its variants by five. */
+const WINDASH_EXPANSION_LIMIT = 2;
+
+/**
+ * The windash forms of a pattern: one pattern per choice of dash character when it has at most
+ * WINDASH_EXPANSION_LIMIT dash positions, else one pattern with character sets. Written out, a plain value stays
+ * plain literals, which the pre-selection looks for whole and decides value lists by (` /create ` rather than
+ * `create `), instead of a segment search per value in each rule test.
+ */
+export function windashVariants(pattern: Pattern): Pattern[] {
+  const dashed = windash(pattern);
+  const sets = dashed.filter((token) => token.kind === "charSet").length;
+  if (sets === 0 || sets > WINDASH_EXPANSION_LIMIT) return [dashed];
+  let variants: PatternToken[][] = [[]];
+  for (const token of dashed) {
+    const choices = token.kind === "charSet" ? token.chars.map((text): PatternToken => ({ kind: "literal", text })) : [token];
+    variants = variants.flatMap((variant) => choices.map((choice) => appendToken(variant, choice)));
+  }
+  return variants;
+}
+
+/** `tokens` followed by `token`, joining two literals into one (patterns never hold adjacent literals). */
+function appendToken(tokens: readonly PatternToken[], token: PatternToken): PatternToken[] {
+  const last = tokens[tokens.length - 1];
+  if (last?.kind === "literal" && token.kind === "literal") return [...tokens.slice(0, -1), { kind: "literal", text: last.text + token.text }];
+  return [...tokens, token];
+}
+
 export function lowerCasePattern(pattern: Pattern): Pattern {
   return pattern.map((token) => {
     if (token.kind === "literal") return { kind: "literal", text: token.text.toLowerCase() };
