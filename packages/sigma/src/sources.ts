@@ -331,6 +331,26 @@ interface Classification {
 const classifications = new WeakMap<LogSourceMapping, Map<string | undefined, Map<unknown, Classification>>>();
 const CLASSIFICATION_LIMIT = 10_000;
 
+/**
+ * Per mapping: classifications of records whose categories depended on field conditions, by service text, EventID and
+ * the categories the conditions gave. The conditions are checked for every such record (Sysmon 12 is registry_add or
+ * registry_delete by its EventType), but records with the same outcome share one logsource object, as the others do.
+ */
+const conditionalClassifications = new WeakMap<LogSourceMapping, Map<string, Classification>>();
+
+function conditionalOutcome(
+  mapping: LogSourceMapping,
+  serviceText: string | undefined,
+  rawEventId: unknown,
+  categories: readonly string[],
+): { outcomes: Map<string, Classification>; key: string; classification?: Classification } | undefined {
+  if (typeof rawEventId === "object" && rawEventId !== null) return undefined;
+  let outcomes = conditionalClassifications.get(mapping);
+  if (outcomes === undefined) conditionalClassifications.set(mapping, (outcomes = new Map()));
+  const key = JSON.stringify([serviceText ?? null, typeof rawEventId, String(rawEventId), categories]);
+  return { outcomes, key, classification: outcomes.get(key) };
+}
+
 function classify(fields: FieldMap, mapping: LogSourceMapping): Classification {
   const text = serviceText(fields, mapping);
   const rawEventId = fields.get("eventid");
@@ -356,9 +376,12 @@ function classify(fields: FieldMap, mapping: LogSourceMapping): Classification {
     categories.push(category.category);
     if (category.aliases) aliasSets.push(category.aliases);
   }
+  const sameOutcome = conditional ? conditionalOutcome(mapping, text, rawEventId, categories) : undefined;
+  if (sameOutcome?.classification !== undefined) return sameOutcome.classification;
   // Shared by every record of the same kind: frozen, so no consumer can change another record's log source.
   const logsource = Object.freeze({ product: mapping.product, services: Object.freeze(services), categories: Object.freeze(categories) });
   const classification: Classification = { logsource, aliasSets };
+  if (sameOutcome !== undefined && sameOutcome.outcomes.size < CLASSIFICATION_LIMIT) sameOutcome.outcomes.set(sameOutcome.key, classification);
   if (!conditional && (rawEventId === undefined || typeof rawEventId !== "object") && byService.size < CLASSIFICATION_LIMIT) {
     if (byEventId === undefined) byService.set(text, (byEventId = new Map()));
     if (byEventId.size < CLASSIFICATION_LIMIT) byEventId.set(rawEventId, classification);

@@ -149,7 +149,7 @@ describe("Linux and browser mappings", () => {
       ["syslog", "journald", "sshd"],
     ]);
   });
-  it("classifies records of one kind once, and records that a field condition classifies each on their own", () => {
+  it("classifies records of one kind once, and checks the field conditions of each record that has them", () => {
     const sysmon = (image: string) => ({
       Event: {
         System: { Provider: { "#attributes": { Name: "Microsoft-Windows-Sysmon" } }, EventID: 1, Channel: "Microsoft-Windows-Sysmon/Operational" },
@@ -168,6 +168,21 @@ describe("Linux and browser mappings", () => {
     const [download] = normalizeRecord(browser("download"), builtinMapping("corvid-browser"));
     expect([navigation!.logsource.categories, download!.logsource.categories]).toEqual([["proxy"], ["proxy", "file_event"]]);
     expect([navigation!.value("targetfilename"), download!.value("targetfilename")]).toEqual([undefined, "/tmp/x.hta"]);
+    // Records a condition classifies alike share one logsource object too.
+    const [secondDownload] = normalizeRecord(browser("download"), builtinMapping("corvid-browser"));
+    const [secondNavigation] = normalizeRecord(browser("navigation"), builtinMapping("corvid-browser"));
+    expect([secondDownload!.logsource, secondNavigation!.logsource]).toEqual([download!.logsource, navigation!.logsource]);
+    expect(secondDownload!.logsource).toBe(download!.logsource);
+    expect(secondNavigation!.logsource).toBe(navigation!.logsource);
+    const registry = (eventType: string) => ({
+      Event: { System: { EventID: 12, Channel: "Microsoft-Windows-Sysmon/Operational" }, EventData: { EventType: eventType, TargetObject: "HKLM\\x" } },
+    });
+    const [created, deleted, createdAgain] = ["CreateKey", "DeleteKey", "CreateKey"].map((type) => normalizeRecord(registry(type), builtinMapping("windows"))[0]!);
+    expect([created!.logsource.categories, deleted!.logsource.categories]).toEqual([
+      ["registry_event", "registry_add"],
+      ["registry_event", "registry_delete"],
+    ]);
+    expect(createdAgain!.logsource).toBe(created!.logsource);
   });
   it("exposes Corvid browser timeline events with the proxy taxonomy", () => {
     const navigation = {
