@@ -42,12 +42,20 @@ export class DecidableList {
 
   /** Whether the list holds for `event`, if a pre-selection that tracks it scanned the event last; undefined otherwise. */
   decide(event: SigmaEvent): boolean | undefined {
-    for (const prefilter of event.scans) {
-      const holds = prefilter.decide(this, event);
+    const scans = event.scans;
+    for (let i = 0; i < scans.length; i++) {
+      const holds = scans[i]!.decide(this, event);
       if (holds !== undefined) return holds;
     }
     return undefined;
   }
+
+  /**
+   * The pre-selection that last told its clause for this list, and that clause: nearly always the one asked next, which
+   * then needs no lookup in its map of lists.
+   */
+  lastTracker: Prefilter<unknown> | undefined;
+  lastClause = -1;
 }
 
 /** Clauses kept per rule: each costs a little marking work, and beyond three they rarely rule out more. */
@@ -334,8 +342,16 @@ export class Prefilter<T> {
 
   /** Whether `list` holds for `event`, if this pre-selection tracks the list and scanned the event last; undefined otherwise. */
   decide(list: DecidableList, event: SigmaEvent): boolean | undefined {
-    const clause = this.listClauses.get(list);
-    return clause === undefined || this.scannedEvent !== event.serial ? undefined : this.clauseState[clause * CLAUSE_STRIDE + CLAUSE_MARK] === this.generation;
+    if (this.scannedEvent !== event.serial) return undefined;
+    let clause: number | undefined;
+    if (list.lastTracker === this) clause = list.lastClause;
+    else {
+      clause = this.listClauses.get(list);
+      if (clause === undefined) return undefined;
+      list.lastTracker = this;
+      list.lastClause = clause;
+    }
+    return this.clauseState[clause * CLAUSE_STRIDE + CLAUSE_MARK] === this.generation;
   }
 
   /** The items that could match, in their original order. */
