@@ -347,7 +347,10 @@ function conditionalOutcome(
   if (typeof rawEventId === "object" && rawEventId !== null) return undefined;
   let outcomes = conditionalClassifications.get(mapping);
   if (outcomes === undefined) conditionalClassifications.set(mapping, (outcomes = new Map()));
-  const key = JSON.stringify([serviceText ?? null, typeof rawEventId, String(rawEventId), categories]);
+  // Unambiguous for any record text: the EventID text is length-prefixed, the categories come from the mapping, and the
+  // service text comes last.
+  const eventIdText = String(rawEventId);
+  const key = `${typeof rawEventId}${eventIdText.length}:${eventIdText}${categories.join("\0")}\0${serviceText === undefined ? "-" : `=${serviceText}`}`;
   return { outcomes, key, classification: outcomes.get(key) };
 }
 
