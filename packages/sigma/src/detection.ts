@@ -662,27 +662,6 @@ function requiredAtoms(node: ConditionNode, identifiers: ReadonlyMap<string, Com
   }
 }
 
-function rememberResults(identifiers: ReadonlyMap<string, CompiledIdentifier>): Map<string, CompiledIdentifier> {
-  const results = new Int8Array(identifiers.size);
-  let lastEvent = -1;
-  return new Map(
-    [...identifiers].map(([name, identifier], index): [string, CompiledIdentifier] => {
-      const test: EventPredicate = (event) => {
-        if (event.serial !== lastEvent) {
-          lastEvent = event.serial;
-          results.fill(0);
-        }
-        const known = results[index]!;
-        if (known !== 0) return known > 0;
-        const result = identifier.test(event);
-        results[index] = result ? 1 : -1;
-        return result;
-      };
-      return [name, { ...identifier, test }];
-    }),
-  );
-}
-
 function positiveReferences(node: ConditionNode, out: Set<string>): Set<string> {
   if (node.kind === "and" || node.kind === "or") for (const child of node.children) positiveReferences(child, out);
   else if (node.kind === "ref") out.add(node.name);
@@ -712,11 +691,10 @@ export function compileDetection(
     resolveCondition(parseCondition(c as string, [...path, "condition"]), names, Array.isArray(condition) ? [...path, "condition", index] : [...path, "condition"]),
   );
   const root: ConditionNode = trees.length === 1 ? trees[0]! : { kind: "or", children: trees };
-  // Finding a match lists the selections that matched: results the condition already computed are remembered per
-  // event, so only the identifiers it skipped (`1 of selection_*` stops at the first) are tested again.
-  const remembered = rememberResults(identifiers);
-  const positives = [...positiveReferences(root, new Set())].map((name) => ({ name, test: remembered.get(name)!.test }));
-  const compiled = compileCondition(root, remembered);
+  // Finding a match lists the selections that matched by testing them again. Remembering each result per event for this
+  // cost every test of every candidate rule more than testing again the few rules that match.
+  const positives = [...positiveReferences(root, new Set())].map((name) => ({ name, test: identifiers.get(name)!.test }));
+  const compiled = compileCondition(root, identifiers);
   return {
     test: compiled.test,
     cost: compiled.cost,
