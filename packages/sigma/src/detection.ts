@@ -309,16 +309,6 @@ function patternAtom(field: string, pattern: Pattern): Atom | undefined {
   return longest === "" ? undefined : { field, literal: longest.toLowerCase(), kind: "contains" };
 }
 
-interface CompiledValue {
-  test: EventPredicate;
-  atoms: AtomSet;
-}
-
-/** Compiles one rule value into a test of one field. */
-function compileValue(field: string, raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): CompiledValue {
-  return { test: compileValueTest(field, raw, modifiers, options, path), atoms: valueAtoms(field, raw, modifiers, options, path) };
-}
-
 /** PCRE allows leading inline flags such as `(?i)`; JavaScript (before ES2025) only takes them as RegExp flags. */
 function regexParts(raw: unknown, modifiers: Modifiers): { source: string; flags: string } {
   const text = String(raw);
@@ -410,12 +400,43 @@ function compileValueTest(field: string, raw: unknown, modifiers: Modifiers, opt
     };
   }
 
+  const test = patternTextTest(raw, modifiers, options, path);
+  return caseSensitive ? (event) => anyText(event.text(field), test) : (event) => anyText(event.lowerText(field), test);
+}
+
+/** Whether a value is matched by its pattern(s) alone: no null, regex, CIDR, comparison or other special test. */
+function isPatternValue(raw: unknown, modifiers: Modifiers): boolean {
+  return raw !== null && typeof raw !== "object" && !modifiers.special && !modifiers.comparison && !modifiers.timePart;
+}
+
+/** The test of a pattern value on one text (lower-cased unless `cased`). */
+function patternTextTest(raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): TextTest {
   const patterns = applyTransforms(raw, modifiers, options, path).map((pattern) => {
     const positioned = modifiers.position ? withPosition(pattern, modifiers.position) : pattern;
-    return compilePattern(caseSensitive ? positioned : lowerCasePattern(positioned));
+    return compilePattern(modifiers.cased ? positioned : lowerCasePattern(positioned));
   });
-  const test: TextTest = patterns.length === 1 ? patterns[0]! : (text) => patterns.some((p) => p(text));
-  return (event) => anyText(read(event, field), test);
+  return patterns.length === 1 ? patterns[0]! : (text) => patterns.some((p) => p(text));
+}
+
+/**
+ * A list of pattern values of one field, read once: a predicate per value would look the field's text up again for
+ * each value. With `all`, every value must hold in some value of the field, as each value's own test would require.
+ */
+function patternListTest(field: string, tests: readonly TextTest[], modifiers: Modifiers): EventPredicate {
+  const read = modifiers.cased ? (event: SigmaEvent) => event.text(field) : (event: SigmaEvent) => event.lowerText(field);
+  if (modifiers.all) {
+    return (event) => {
+      const text = read(event);
+      if (text === undefined) return false;
+      for (let i = 0; i < tests.length; i++) if (!anyText(text, tests[i]!)) return false;
+      return true;
+    };
+  }
+  const any: TextTest = (text) => {
+    for (let i = 0; i < tests.length; i++) if (tests[i]!(text)) return true;
+    return false;
+  };
+  return (event) => anyText(read(event), any);
 }
 
 function keywordPredicate(raw: unknown, modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): EventPredicate {
@@ -521,14 +542,22 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
   const values = Array.isArray(value) ? value : [value];
   if (values.length === 0) throw new SigmaCompileError(path, "has an empty list of values");
   if (values.length > 1 && values.includes(null)) throw new SigmaCompileError(path, "null cannot be part of a list of values");
-  const compiled: CompiledValue[] = values.map((raw) =>
+  const valueAtomSets = values.map((raw) =>
     field === ""
-      ? { test: keywordPredicate(raw, modifiers, options, path), atoms: valueAtoms(ANY_FIELD, raw, { ...modifiers, position: modifiers.position ?? "contains" }, options, path) }
-      : compileValue(field, raw, modifiers, options, path),
+      ? valueAtoms(ANY_FIELD, raw, { ...modifiers, position: modifiers.position ?? "contains" }, options, path)
+      : valueAtoms(field, raw, modifiers, options, path),
   );
-  const predicates = compiled.map((c) => c.test);
+  const valueTests = () => values.map((raw) => (field === "" ? keywordPredicate(raw, modifiers, options, path) : compileValueTest(field, raw, modifiers, options, path)));
   const exact = exactAtoms(field, values, modifiers, options, path);
-  let test = exact !== undefined && values.length >= LITERAL_SET_MINIMUM ? literalSetTest(field, exact) : modifiers.all ? combineAll(predicates) : combineAny(predicates);
+  const patternList = field !== "" && values.length > 1 && values.every((raw) => isPatternValue(raw, modifiers));
+  let test =
+    exact !== undefined && values.length >= LITERAL_SET_MINIMUM
+      ? literalSetTest(field, exact)
+      : patternList
+        ? patternListTest(field, values.map((raw) => patternTextTest(raw, modifiers, options, path)), modifiers)
+        : modifiers.all
+          ? combineAll(valueTests())
+          : combineAny(valueTests());
   // Equality with "" is not a literal any scan reports: such lists are always tested.
   const list = exact !== undefined && exact.every((atom) => atom.literal !== "") ? new DecidableList(exact) : undefined;
   if (list !== undefined) {
@@ -539,7 +568,7 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
     const positive = test;
     test = (event) => !positive(event);
   }
-  const clauses = compiled.map((c) => clauseOf(c.atoms));
+  const clauses = valueAtomSets.map(clauseOf);
   const atoms = modifiers.neq ? [] : modifiers.all ? atomsOfAll(clauses) : atomsOfAny(clauses);
   const plainEquality = modifierNames.length === 0 && values.every((v) => typeof v === "number" || (typeof v === "string" && !/[*?]/.test(v)));
   const cost = values.length * (field === "" ? KEYWORD_COST : modifiers.special === "re" ? REGEX_COST : plainEquality ? 1 : 2);

@@ -94,6 +94,16 @@ describe("position modifiers, all, cased, neq", () => {
     expect(matches(detection, { CommandLine: "powershell -nop -w hidden" })).toBe(true);
     expect(matches(detection, { CommandLine: "powershell -nop" })).toBe(false);
   });
+  it("lists of wildcard values read the field once and keep any, all and cased semantics, also on multi-valued fields", () => {
+    const any = sel("    Data|contains:\n      - 'a?c'\n      - 'x*z'");
+    const all = sel("    Data|contains|all:\n      - 'a?c'\n      - 'x*z'");
+    const cased = sel("    Data|contains|cased:\n      - 'A?C'\n      - 'X*Z'");
+    expect([matches(any, { Data: "..ABC.." }), matches(any, { Data: "x..Z" }), matches(any, { Data: "acx" })]).toEqual([true, true, false]);
+    expect([matches(all, { Data: "abc x z" }), matches(all, { Data: "abc" }), matches(all, {})]).toEqual([true, false, false]);
+    // Each value must hold in some value of the field, not necessarily the same one.
+    expect([matches(all, { Data: ["abc", "xyz"] }), matches(all, { Data: ["abc", "xy"] }), matches(any, { Data: ["q", "xyz"] })]).toEqual([true, false, true]);
+    expect([matches(cased, { Data: "ABC" }), matches(cased, { Data: "abc" }), matches(cased, { Data: ["q", "XyZ"] })]).toEqual([true, false, true]);
+  });
   it("cased matches case-sensitively", () => {
     expect(matches(sel("    CommandLine|contains|cased: 'FromBase64'"), { CommandLine: "x FromBase64String" })).toBe(true);
     expect(matches(sel("    CommandLine|contains|cased: 'FromBase64'"), { CommandLine: "x frombase64string" })).toBe(false);
