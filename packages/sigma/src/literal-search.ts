@@ -21,6 +21,7 @@ const FOLD_ASCII = Uint8Array.from({ length: 128 }, (_, code) => (code >= 65 && 
  */
 const KELVIN_SIGN = 0x212a;
 const DOTTED_CAPITAL_I = 0x130;
+const DOTTED_CAPITAL_I_LOWER_CASE = "\u0130".toLowerCase();
 const LOWER_K = 107;
 
 function isAscii(text: string): boolean {
@@ -290,9 +291,16 @@ export class SkipCheck {
    */
   private readonly absentCode: number;
 
+  /**
+   * Whether a literal holds "i̇" (U+0130 lower-cased): written "İ" in a text, its occurrence is a code unit shorter than
+   * the literal, which windows over the text as it is cannot see. Such texts are then always possible hits.
+   */
+  private readonly dottedI: boolean;
+
   constructor(literals: readonly string[]) {
     const window = Math.min(...literals.map((l) => l.length), 255);
     this.window = window;
+    this.dottedI = literals.some((literal) => literal.includes(DOTTED_CAPITAL_I_LOWER_CASE));
     const used = new Set(literals.join(""));
     this.absentCode = literals.every(isAscii) ? FOLD_ASCII.findIndex((_, code) => !used.has(String.fromCharCode(code))) : -1;
     this.shifts = new Uint8Array(128 * 128).fill(window - 1);
@@ -349,6 +357,7 @@ export class SkipCheck {
 
   /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
   mayContain(text: string): boolean {
+    if (this.dottedI && text.includes("\u0130")) return true;
     const window = this.window;
     const shifts = this.shifts;
     for (let end = window - 1; end < text.length; ) {

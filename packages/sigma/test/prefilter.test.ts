@@ -267,6 +267,13 @@ describe("prefilter case folding", () => {
     const withShortLiteral = rule.replace("      - 'token::elevate'", "      - 'token::elevate'\n      - 'i\u0307i\u0307'");
     expect(matches(withShortLiteral, { CommandLine: "\u0130\u0130" })).toBe(true);
     expect(matches(withShortLiteral, { CommandLine: "\u0130" })).toBe(false);
+    // The skip check reads windows of the shortest literal's length over the value as it is, where "İSTANBUL" is a
+    // code unit shorter than its lower case "i̇stanbul".
+    const withDottedI = rule.replace("      - 'token::elevate'", "      - 'token::elevate'\n      - '\u0130STANBUL'");
+    expect(SkipCheck.of(["\u0130STANBUL".toLowerCase(), "sekurlsa::", "lsadump::"])?.mayContain("xx \u0130STANBUL")).toBe(true);
+    expect(matches(withDottedI, { CommandLine: "xx \u0130STANBUL" })).toBe(true);
+    expect(matches(withDottedI, { CommandLine: "\u0130STANBUL" })).toBe(true);
+    expect(matches(withDottedI, { CommandLine: "xx \u0130STANBU" })).toBe(false);
   });
 });
 
