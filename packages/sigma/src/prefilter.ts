@@ -388,13 +388,18 @@ export class Prefilter<T> {
   /** Keyword atoms may hold in any field: scans every value, skipping numbers and booleans when no literal could occur in one. */
   private scanEveryValue(index: FieldIndex, event: SigmaEvent): void {
     const memos = index.memos;
+    const skipCheck = index.skipCheck;
     const values = event.valueList();
     let place = 0;
     for (let i = 0; i < values.length; i++) {
       const value = values[i];
       if (typeof value === "string") {
         if (place === memos.length && place < MEMO_PLACES) memos.push(scanMemo());
-        this.scanValue(index, value, memos[place < MEMO_PLACES ? place++ : 0]!);
+        const memo = memos[place < MEMO_PLACES ? place++ : 0]!;
+        // Nearly every value fails the skip check, which reads only the new value: comparing it with the value this place
+        // held in the event before would first load that old string.
+        if (skipCheck !== undefined && value !== "" && !skipCheck.mayContain(value)) continue;
+        this.scanValue(index, value, memo);
       } else if (typeof value === "object" ? value !== null : index.scalarLiterals) {
         const text = toText(value);
         if (typeof text === "string") this.scanValue(index, text, memos[0]!);
