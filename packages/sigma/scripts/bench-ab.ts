@@ -15,7 +15,7 @@ import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { loadEvtxReader } from "./event-sources.ts";
 import type * as Sigma from "../src/index.ts";
-import { argument } from "./arguments.ts";
+import { argument, requireDirectory } from "./arguments.ts";
 import { readEvtxSamples, windowsBench, type WindowsBench } from "./windows-bench.ts";
 
 const packageDir = fileURLToPath(new URL("..", import.meta.url));
@@ -102,6 +102,8 @@ if (process.argv[2] === "--order") {
     console.error("--rounds needs a whole number of at least 2");
     process.exit(2);
   }
+  await requireDirectory(rulesDir, "bench:sigma:ab: the rule directory");
+  await requireDirectory(samplesDir, "bench:sigma:ab: the sample directory");
   let baseIndex: string;
   let changeIndex: string;
   try {

@@ -9,7 +9,7 @@
  */
 import { join, resolve } from "node:path";
 import * as sigma from "../src/index.ts";
-import { argument } from "./arguments.ts";
+import { argument, requireDirectory } from "./arguments.ts";
 import { loadEvtxReader } from "./event-sources.ts";
 import { readEvtxSamples, windowsBench } from "./windows-bench.ts";
 
@@ -17,6 +17,8 @@ const corpora = resolve(process.cwd(), "../shared/corpora");
 const rulesDir = argument("--rules") ?? join(corpora, "sigma-rules");
 const samplesDir = argument("--samples") ?? join(corpora, "evtx-attack-samples");
 const minimumEvents = Number(argument("--events") ?? "200000");
+await requireDirectory(rulesDir, "bench:sigma: the rule directory");
+await requireDirectory(samplesDir, "bench:sigma: the sample directory");
 
 const { reader, problem } = await loadEvtxReader();
 if (!reader) {

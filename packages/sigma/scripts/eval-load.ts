@@ -5,7 +5,7 @@
  */
 import { existsSync } from "node:fs";
 import { join, relative } from "node:path";
-import { loadRuleDirectory, loadSigmaSchemas } from "../src/index.ts";
+import { loadRuleDirectory, loadSigmaSchemas, SigmaRuleError } from "../src/index.ts";
 import { argument } from "./arguments.ts";
 
 const root = process.argv.slice(2).find((arg, i, all) => !arg.startsWith("--") && all[i - 1] !== "--schemas");
@@ -18,7 +18,12 @@ const schemas = existsSync(schemaDir) ? await loadSigmaSchemas(schemaDir) : unde
 console.log(schemas ? `schemas: ${schemaDir}` : `schemas: none found at ${schemaDir}; checking the Sigma structure only`);
 
 const started = performance.now();
-const result = await loadRuleDirectory(root, { schemas });
+// A root that cannot be read (the rest report their own failures) ends here with the reason.
+const result = await loadRuleDirectory(root, { schemas }).catch((error: unknown) => {
+  if (!(error instanceof SigmaRuleError)) throw error;
+  console.error(`eval:sigma:load: ${error.message}`);
+  process.exit(2);
+});
 const elapsed = performance.now() - started;
 for (const error of result.errors) {
   const where = `${relative(root, error.location.file)}${error.location.line === undefined ? "" : `:${error.location.line}`}`;

@@ -11,7 +11,7 @@ import { basename, relative } from "node:path";
 import { builtinMapping, loadRuleDirectory, SigmaEngine } from "../src/index.ts";
 import { loadEvtxReader, readRecords } from "./event-sources.ts";
 import { findCases, runCase, toEvents, walk } from "./regression.ts";
-import { argument } from "./arguments.ts";
+import { argument, requireDirectory } from "./arguments.ts";
 
 async function runRegression(root: string, jsonOnly: boolean): Promise<void> {
   const { reader, problem } = jsonOnly ? { reader: undefined, problem: "--json given" } : await loadEvtxReader();
@@ -56,8 +56,14 @@ async function runAdHoc(rulesDir: string, eventsDir: string, sourceName: string 
 const regression = argument("--regression");
 const rulesDir = argument("--rules");
 const eventsDir = argument("--events");
-if (regression) await runRegression(regression, process.argv.includes("--json"));
-else if (rulesDir && eventsDir) await runAdHoc(rulesDir, eventsDir, argument("--source"));
+if (regression) {
+  await requireDirectory(regression, "eval:sigma: the regression case directory");
+  await runRegression(regression, process.argv.includes("--json"));
+} else if (rulesDir && eventsDir) {
+  await requireDirectory(rulesDir, "eval:sigma: the rule directory");
+  await requireDirectory(eventsDir, "eval:sigma: the event directory");
+  await runAdHoc(rulesDir, eventsDir, argument("--source"));
+}
 else {
   console.error("usage: eval --regression DIR | --rules DIR --events DIR [--source MAPPING]");
   process.exit(2);

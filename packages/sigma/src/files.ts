@@ -16,12 +16,34 @@ export interface DirectoryLoad {
 
 /** Lists YAML files below `root`, sorted; folders starting with `_` or `.` hold specification or reference material and are skipped. */
 export async function listRuleFiles(root: string): Promise<string[]> {
+  return (await findRuleFiles(root)).files;
+}
+
+/**
+ * The rule files below `root`, and the folders below it that could not be read (each one an error, the rest still
+ * listed). A `root` that cannot be read is an error of the caller's: a SigmaRuleError naming it.
+ */
+async function findRuleFiles(root: string): Promise<{ files: string[]; unreadable: SigmaRuleError[] }> {
   const { readdir, stat } = await import("node:fs/promises");
   const { join } = await import("node:path");
-  if ((await stat(root)).isFile()) return [root];
+  let isFile: boolean;
+  try {
+    isFile = (await stat(root)).isFile();
+  } catch (error) {
+    throw new SigmaRuleError({ file: root }, `cannot read the rule directory: ${(error as Error).message}`);
+  }
+  if (isFile) return { files: [root], unreadable: [] };
   const files: string[] = [];
+  const unreadable: SigmaRuleError[] = [];
   const walk = async (dir: string) => {
-    const entries = await readdir(dir, { withFileTypes: true });
+    let entries;
+    try {
+      entries = await readdir(dir, { withFileTypes: true });
+    } catch (error) {
+      if (dir === root) throw new SigmaRuleError({ file: root }, `cannot read the rule directory: ${(error as Error).message}`);
+      unreadable.push(new SigmaRuleError({ file: dir }, `cannot read this folder: ${(error as Error).message}`));
+      return;
+    }
     entries.sort((a, b) => a.name.localeCompare(b.name));
     for (const entry of entries) {
       if (entry.name.startsWith("_") || entry.name.startsWith(".")) continue;
@@ -31,14 +53,17 @@ export async function listRuleFiles(root: string): Promise<string[]> {
     }
   };
   await walk(root);
-  return files;
+  return { files, unreadable };
 }
 
-/** Loads every rule under `root`; an unreadable or invalid file is reported and the rest still load. */
+/**
+ * Loads every rule under `root`; an unreadable or invalid file (or folder) is reported and the rest still load. A root
+ * that cannot be read rejects with a SigmaRuleError.
+ */
 export async function loadRuleDirectory(root: string, options: LoadOptions = {}): Promise<DirectoryLoad> {
   const { readFile } = await import("node:fs/promises");
-  const files = await listRuleFiles(root);
-  const result: DirectoryLoad = { rules: [], errors: [], total: 0, files };
+  const { files, unreadable } = await findRuleFiles(root);
+  const result: DirectoryLoad = { rules: [], errors: [...unreadable], total: 0, files };
   for (const file of files) {
     let text: string;
     try {

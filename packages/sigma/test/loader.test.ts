@@ -1,8 +1,9 @@
+import { spawnSync } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loadRuleDirectory, loadSigmaSchemas, parseSigmaRules, type SigmaSchemas } from "../src/index.ts";
+import { loadRuleDirectory, loadSigmaSchemas, parseSigmaRules, SigmaRuleError, type SigmaSchemas } from "../src/index.ts";
 import { corpora } from "./helpers.ts";
 
 const specDir = join(corpora, "sigma-rules", "_spec");
@@ -87,6 +88,25 @@ describe("rule loading", () => {
       expect.stringMatching(/b_bad_yaml\.yml:\d+: YAML: /),
       `${join(scratch, "c_bad_modifier.yml")}:9: detection.selection.Image|endswiht: unknown value modifier "endswiht"`,
     ]);
+  });
+
+  it("rejects a rule directory that cannot be read with an error naming it", async () => {
+    const missing = join(scratch, "no-such-folder");
+    await expect(loadRuleDirectory(missing)).rejects.toThrow(SigmaRuleError);
+    await expect(loadRuleDirectory(missing)).rejects.toThrow(`${missing}: cannot read the rule directory: ENOENT`);
+  });
+
+  it("ends the evaluation scripts with a clear message and code 2 when a directory cannot be read", async () => {
+    const missing = join(scratch, "no-such-folder");
+    const file = join(scratch, "events.txt");
+    await writeFile(file, "one line");
+    const run = (script: string, ...args: string[]) => {
+      const child = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "scripts", script), ...args], { encoding: "utf8" });
+      return { status: child.status, stderr: child.stderr.trim() };
+    };
+    expect(run("eval.ts", "--regression", missing)).toEqual({ status: 2, stderr: `eval:sigma: the regression case directory ${missing} cannot be read (ENOENT)` });
+    expect(run("eval.ts", "--rules", scratch, "--events", file)).toEqual({ status: 2, stderr: `eval:sigma: the event directory ${file} is not a directory` });
+    expect(run("eval-load.ts", missing)).toEqual({ status: 2, stderr: expect.stringContaining(`eval:sigma:load: ${missing}: cannot read the rule directory: ENOENT`) });
   });
 
   it("merges Sigma 1 rule collections (action: global)", () => {
