@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { SigmaEngine, SigmaEvent } from "../src/index.ts";
 import { AhoCorasick, LiteralSetMatcher, SkipCheck } from "../src/literal-search.ts";
-import type { Atom } from "../src/prefilter.ts";
+import { DecidableList, Prefilter, type Atom } from "../src/prefilter.ts";
 import { requiredRegexLiteral } from "../src/regex-literal.ts";
 import { matches, rulesFrom } from "./helpers.ts";
 
@@ -355,6 +355,23 @@ describe("scan memo", () => {
 });
 
 describe("value lists decided by the pre-selection", () => {
+  it("answers for a list tracked by two pre-selections from the one that scanned the event, under its own clause", () => {
+    const list = new DecidableList([contains("x")]);
+    const withList = <T extends { clause: Atom }>(items: T[]) => new Prefilter(items, (item) => [[item.clause]], () => [list]);
+    // The list's clause is number 1 in the first pre-selection and 2 in the second, where clause 1 is "y".
+    const first = withList([{ clause: contains("q") }]);
+    const second = withList([{ clause: contains("p") }, { clause: contains("y") }]);
+    const decideAfter = (prefilter: Prefilter<unknown>, value: string) => {
+      const event = SigmaEvent.fromFields({ f: value });
+      prefilter.candidates(event);
+      return list.decide(event);
+    };
+    expect(decideAfter(first, "x")).toBe(true);
+    expect(decideAfter(second, "y")).toBe(false);
+    expect(decideAfter(second, "x y")).toBe(true);
+    expect(decideAfter(first, "y")).toBe(false);
+  });
+
   // Each rule pairs a list on CommandLine or Image with one under `not`, so both outcomes of a list count.
   const lists = [
     ["CommandLine|contains", ["-enc", "kerberos::", "i\u0307x"]],
