@@ -261,15 +261,18 @@ function resolveServices(text: string | undefined, mapping: LogSourceMapping): s
 interface CategoryIndex {
   byEventId: Map<string, CategoryMapping[]>;
   withoutEventIds: CategoryMapping[];
+  /** Each entry's place in the mapping's list. */
+  positions: Map<CategoryMapping, number>;
 }
 
 const categoryIndexes = new WeakMap<LogSourceMapping, CategoryIndex>();
 
-/** The category entries whose EventID list admits `eventId` (or that have none), in mapping order. */
-function categoryCandidates(mapping: LogSourceMapping, eventId: string | undefined): CategoryMapping[] {
+/** A mapping's category entries by the EventIDs they admit, built once per mapping. */
+function categoryIndex(mapping: LogSourceMapping): CategoryIndex {
   let index = categoryIndexes.get(mapping);
   if (!index) {
-    const built: CategoryIndex = { byEventId: new Map(), withoutEventIds: [] };
+    const positions = new Map((mapping.categories ?? []).map((c, i) => [c, i]));
+    const built: CategoryIndex = { byEventId: new Map(), withoutEventIds: [], positions };
     for (const category of mapping.categories ?? []) {
       if (!category.eventIds) {
         built.withoutEventIds.push(category);
@@ -280,13 +283,18 @@ function categoryCandidates(mapping: LogSourceMapping, eventId: string | undefin
         built.byEventId.set(key, [...(built.byEventId.get(key) ?? []), category]);
       }
     }
-    const order = new Map((mapping.categories ?? []).map((c, i) => [c, i]));
     for (const [key, list] of built.byEventId) {
-      built.byEventId.set(key, [...list, ...built.withoutEventIds].sort((a, b) => order.get(a)! - order.get(b)!));
+      built.byEventId.set(key, [...list, ...built.withoutEventIds].sort((a, b) => positions.get(a)! - positions.get(b)!));
     }
     categoryIndexes.set(mapping, built);
     index = built;
   }
+  return index;
+}
+
+/** The category entries whose EventID list admits `eventId` (or that have none), in mapping order. */
+function categoryCandidates(mapping: LogSourceMapping, eventId: string | undefined): CategoryMapping[] {
+  const index = categoryIndex(mapping);
   return (eventId === undefined ? undefined : index.byEventId.get(eventId)) ?? index.withoutEventIds;
 }
 
@@ -325,33 +333,34 @@ interface Classification {
 }
 
 /**
- * Per mapping: classifications by service text, then by raw EventID value. Only those that no field condition (`when`)
- * took part in are kept, so the same logsource object serves every such record (and the engine looks it up by identity).
+ * Per mapping: classifications by service text, then by raw EventID value, for records no field condition (`when`)
+ * took part in: such records are classified without reading anything else.
  */
 const classifications = new WeakMap<LogSourceMapping, Map<string | undefined, Map<unknown, Classification>>>();
+/**
+ * Per mapping: one classification per outcome (the services and the category entries a record matched), so that
+ * records classified alike share one frozen logsource object, which the engine finds its rule buckets by, whether or
+ * not a field condition took part (Sysmon 12 is registry_add or registry_delete by its EventType).
+ */
+const outcomes = new WeakMap<LogSourceMapping, Map<string, Classification>>();
 const CLASSIFICATION_LIMIT = 10_000;
 
-/**
- * Per mapping: classifications of records whose categories depended on field conditions, by service text, EventID and
- * the categories the conditions gave. The conditions are checked for every such record (Sysmon 12 is registry_add or
- * registry_delete by its EventType), but records with the same outcome share one logsource object, as the others do.
- */
-const conditionalClassifications = new WeakMap<LogSourceMapping, Map<string, Classification>>();
-
-function conditionalOutcome(
-  mapping: LogSourceMapping,
-  serviceText: string | undefined,
-  rawEventId: unknown,
-  categories: readonly string[],
-): { outcomes: Map<string, Classification>; key: string; classification?: Classification } | undefined {
-  if (typeof rawEventId === "object" && rawEventId !== null) return undefined;
-  let outcomes = conditionalClassifications.get(mapping);
-  if (outcomes === undefined) conditionalClassifications.set(mapping, (outcomes = new Map()));
-  // Unambiguous for any record text: the EventID text is length-prefixed, the categories come from the mapping, and the
-  // service text comes last.
-  const eventIdText = String(rawEventId);
-  const key = `${typeof rawEventId}${eventIdText.length}:${eventIdText}${categories.join("\0")}\0${serviceText === undefined ? "-" : `=${serviceText}`}`;
-  return { outcomes, key, classification: outcomes.get(key) };
+function sharedClassification(mapping: LogSourceMapping, services: string[], matched: readonly CategoryMapping[]): Classification {
+  let byOutcome = outcomes.get(mapping);
+  if (byOutcome === undefined) outcomes.set(mapping, (byOutcome = new Map()));
+  // Services may hold record text: length-prefixed, they cannot run into each other or into the entry positions.
+  const positions = categoryIndex(mapping).positions;
+  const key = `${services.map((service) => `${service.length}:${service}`).join("")}|${matched.map((category) => positions.get(category)).join(",")}`;
+  const known = byOutcome.get(key);
+  if (known !== undefined) return known;
+  // Frozen, so no consumer can change another record's log source.
+  const categories = Object.freeze(matched.map((category) => category.category));
+  const classification: Classification = {
+    logsource: Object.freeze({ product: mapping.product, services: Object.freeze(services), categories }),
+    aliasSets: matched.flatMap((category) => (category.aliases ? [category.aliases] : [])),
+  };
+  if (byOutcome.size < CLASSIFICATION_LIMIT) byOutcome.set(key, classification);
+  return classification;
 }
 
 function classify(fields: FieldMap, mapping: LogSourceMapping): Classification {
@@ -364,8 +373,7 @@ function classify(fields: FieldMap, mapping: LogSourceMapping): Classification {
   if (cached !== undefined) return cached;
 
   const services = resolveServices(text, mapping);
-  const categories: string[] = [];
-  const aliasSets: Record<string, FieldAlias>[] = [];
+  const matched: CategoryMapping[] = [];
   let conditional = false;
   const eventId = fieldText(fields, "EventID")?.toLowerCase();
   for (const category of categoryCandidates(mapping, eventId)) {
@@ -373,18 +381,12 @@ function classify(fields: FieldMap, mapping: LogSourceMapping): Classification {
     if (category.when) {
       conditional = true;
       // A condition may read a field that an earlier category's aliases provide.
-      for (const aliases of aliasSets) applyAliases(fields, aliases);
+      for (const earlier of matched) if (earlier.aliases) applyAliases(fields, earlier.aliases);
       if (!Object.entries(category.when).every(([field, expected]) => matchesCondition(fields, field, expected))) continue;
     }
-    categories.push(category.category);
-    if (category.aliases) aliasSets.push(category.aliases);
+    matched.push(category);
   }
-  const sameOutcome = conditional ? conditionalOutcome(mapping, text, rawEventId, categories) : undefined;
-  if (sameOutcome?.classification !== undefined) return sameOutcome.classification;
-  // Shared by every record of the same kind: frozen, so no consumer can change another record's log source.
-  const logsource = Object.freeze({ product: mapping.product, services: Object.freeze(services), categories: Object.freeze(categories) });
-  const classification: Classification = { logsource, aliasSets };
-  if (sameOutcome !== undefined && sameOutcome.outcomes.size < CLASSIFICATION_LIMIT) sameOutcome.outcomes.set(sameOutcome.key, classification);
+  const classification = sharedClassification(mapping, services, matched);
   if (!conditional && (rawEventId === undefined || typeof rawEventId !== "object") && byService.size < CLASSIFICATION_LIMIT) {
     if (byEventId === undefined) byService.set(text, (byEventId = new Map()));
     if (byEventId.size < CLASSIFICATION_LIMIT) byEventId.set(rawEventId, classification);
