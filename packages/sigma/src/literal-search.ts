@@ -36,9 +36,12 @@ const QUARTERS_MINIMUM_LENGTH = 64;
 
 export class AhoCorasick {
   /**
-   * States are numbered for the scans: states without output that ASCII text reaches come first, breadth-first (the hot
-   * shallow rows sit together in memory); then states only non-ASCII text reaches (thousands of emoji literals); then
-   * every state that recognises literals, so "has output" is one comparison with firstOutputState.
+   * States are numbered for the scans: states without output that ASCII text reaches come first, depth-first; then
+   * states only non-ASCII text reaches (thousands of emoji literals); then every state that recognises literals, so
+   * "has output" is one comparison with firstOutputState. Between two events, parsing evicts the tables from the
+   * caches, and a scan waits on memory for most rows it reads: in depth-first order, a walk along a literal reads
+   * consecutive rows, which share cache lines and which the hardware prefetches (breadth-first order scattered them
+   * over the whole table: bench:sigma:ab measured 0.12 to 0.16 ms more per pass of 137 records).
    */
   private readonly transitions: Map<number, number>[];
   private readonly fail: Int32Array;
@@ -110,10 +113,19 @@ export class AhoCorasick {
       }
     }
     const silent = (state: number) => outputsOf[state]!.length === 0;
+    const depthFirst: number[] = [];
+    const stack = [0];
+    // Children pushed in reverse, so they are numbered in the order their literals were added.
+    while (stack.length > 0) {
+      const state = stack.pop()!;
+      depthFirst.push(state);
+      const children = [...trie[state]!.values()];
+      for (let k = children.length - 1; k >= 0; k--) stack.push(children[k]!);
+    }
     const order = [
-      ...breadthFirst.filter((state) => silent(state) && reachedByAscii[state] === 1),
-      ...breadthFirst.filter((state) => silent(state) && reachedByAscii[state] === 0),
-      ...breadthFirst.filter((state) => !silent(state)),
+      ...depthFirst.filter((state) => silent(state) && reachedByAscii[state] === 1),
+      ...depthFirst.filter((state) => silent(state) && reachedByAscii[state] === 0),
+      ...depthFirst.filter((state) => !silent(state)),
     ];
     this.firstOutputState = breadthFirst.filter(silent).length;
     const rank = new Int32Array(count);
