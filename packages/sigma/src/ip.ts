@@ -60,6 +60,21 @@ export function parseIpAddress(text: string): ParsedAddress | undefined {
   return v6 === undefined ? undefined : { family: 6, value: v6 };
 }
 
+/**
+ * The text parsed last and its address: a rule lists several blocks for one field (the private ranges, say), and each
+ * block's test would otherwise parse the same text again, with BigInt arithmetic that costs microseconds.
+ */
+let lastText: string | undefined;
+let lastAddress: ParsedAddress | undefined;
+
+function parsedAddress(text: string): ParsedAddress | undefined {
+  if (text !== lastText) {
+    lastAddress = parseIpAddress(text);
+    lastText = text;
+  }
+  return lastAddress;
+}
+
 /** Returns a membership test for a CIDR block such as `10.0.0.0/8` or `fe80::/10`, or undefined if it is malformed. */
 export function compileCidr(cidr: string): ((address: string) => boolean) | undefined {
   const [base, prefixText, ...rest] = cidr.trim().split("/");
@@ -72,7 +87,7 @@ export function compileCidr(cidr: string): ((address: string) => boolean) | unde
   const hostBits = BigInt(width - prefix);
   const networkBits = network.value >> hostBits;
   return (text) => {
-    const address = parseIpAddress(text);
+    const address = parsedAddress(text);
     return address !== undefined && address.family === network.family && address.value >> hostBits === networkBits;
   };
 }
