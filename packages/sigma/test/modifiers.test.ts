@@ -206,6 +206,21 @@ describe("cidr", () => {
     expect(matches(sel("    Ip|cidr: '::ffff:0:0/96'"), { Ip: "::ffff:10.1.2.3" })).toBe(true);
     expect(matches(sel("    Ip|cidr: '10.0.0.0/8'"), { Ip: "::ffff:10.1.2.3" })).toBe(false);
   });
+  it("tests each text against every block of a mixed list, whatever was tested before", () => {
+    // Blocks share the parse of the text they test: a text must never be judged by the address of another.
+    const detection = sel("    Ip|cidr:\n      - '::1/128'\n      - 10.0.0.0/8\n      - 'fc00::/7'\n      - 192.168.0.0/16");
+    const texts: [string, boolean][] = [
+      ["10.1.2.3", true],
+      ["fd00::5", true],
+      ["8.8.8.8", false],
+      ["::1", true],
+      ["2001:db8::1", false],
+      ["192.168.7.7", true],
+      ["-", false],
+      ["10.1.2.3", true],
+    ];
+    for (const [ip, expected] of [...texts, ...[...texts].reverse()]) expect(matches(detection, { Ip: ip }), ip).toBe(expected);
+  });
   it("rejects malformed blocks", () => {
     expect(compileErrors(sel("    Ip|cidr: '10.0.0.0/33'"))[0]).toMatch(/invalid CIDR block/);
   });
