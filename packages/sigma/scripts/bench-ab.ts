@@ -5,8 +5,14 @@
  * evaluate with blocks of parse alone, so both versions see the same machine. The version set up second runs about
  * 0.04 ms per pass faster on its own (the same code on both sides shows it), so the comparison runs twice, once in
  * each order, in fresh processes, and the two differences are averaged.
+ * With --per-record, the two versions instead evaluate every record one after the other, the first one taking turns,
+ * each evaluation timed on its own, for rounds × 20 passes. A version's cost per pass is then the sum, over the records,
+ * of the median time of its evaluations of that record: both versions meet the same moments of the machine, and a
+ * scavenge or a busy moment of the host moves no median. Identical code on both sides then differs by 1–5 %, the side
+ * set up second being slower, which the two orders cancel (to about ±20 µs per pass, where blocks give ±100 µs). Each
+ * evaluation follows the other version's, so both run colder than in bench:sigma: read the difference, not the figures.
  * Versions are git refs, or `worktree` for the files as they are; each is copied to packages/sigma/.ab/.
- * Usage: npm run bench:sigma:ab -- [--base REF] [--change REF|worktree] [--rounds N] [--rules DIR] [--samples DIR]
+ * Usage: npm run bench:sigma:ab -- [--base REF] [--change REF|worktree] [--rounds N] [--per-record] [--rules DIR] [--samples DIR]
  * Ends with `sigma-ab: change − base = D ms per pass of R records (X base first, Y change first)`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -25,6 +31,7 @@ const rulesDir = argument("--rules") ?? join(corpora, "sigma-rules");
 const samplesDir = argument("--samples") ?? join(corpora, "evtx-attack-samples");
 const rounds = Number(argument("--rounds") ?? "40");
 const PASSES_PER_BLOCK = 20;
+const perRecord = process.argv.includes("--per-record");
 
 class UsageError extends Error {}
 
@@ -78,6 +85,7 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
   for (let i = 0; i < 3; i++) for (const side of sides) await pass(side);
   const records = (await pass(undefined)).records;
   const findings: [number, number] = [(await pass(sides[0])).findings, (await pass(sides[1])).findings];
+  if (perRecord) return { ...(await medianPerRecord(sides, records)), records, findings };
   const totals = [0, 0];
   let secondWon = 0;
   for (let round = 0; round < rounds; round++) {
@@ -91,6 +99,36 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
     if (costs[1]! < costs[0]!) secondWon++;
   }
   return { firstMs: totals[0]! / rounds, secondMs: totals[1]! / rounds, secondWon, records, findings };
+}
+
+/**
+ * --per-record: both sides evaluate each record in turn, the first one alternating; per side, the sum over the records of
+ * the median time of that record's evaluations. `secondWon` counts the records on which the side set up second was faster.
+ */
+async function medianPerRecord(sides: WindowsBench[], records: number): Promise<Pick<OrderResult, "firstMs" | "secondMs" | "secondWon">> {
+  const { reader } = await loadEvtxReader();
+  const samples = await readEvtxSamples(samplesDir);
+  const passes = rounds * PASSES_PER_BLOCK;
+  const times = [new Float64Array(records * passes), new Float64Array(records * passes)];
+  let turn = 0;
+  for (let pass = 0; pass < passes; pass++) {
+    let record = 0;
+    for (const bytes of samples) {
+      for await (const raw of reader!(bytes)) {
+        turn ^= 1;
+        for (const s of turn === 0 ? [0, 1] : [1, 0]) {
+          const side = sides[s]!;
+          const started = performance.now();
+          for (const event of side.normalize(raw, side.mapping)) side.engine.match(event);
+          times[s]![record * passes + pass] = performance.now() - started;
+        }
+        record++;
+      }
+    }
+  }
+  const medians = times.map((all) => Array.from({ length: records }, (_, record) => all.slice(record * passes, (record + 1) * passes).sort()[passes >> 1]!));
+  const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
+  return { firstMs: sum(medians[0]!), secondMs: sum(medians[1]!), secondWon: medians[1]!.filter((ms, record) => ms < medians[0]![record]!).length };
 }
 
 if (process.argv[2] === "--order") {
@@ -117,6 +155,7 @@ if (process.argv[2] === "--order") {
   }
   const runOrder = (first: string, second: string): OrderResult => {
     const args = ["--import", "tsx", fileURLToPath(import.meta.url), "--order", first, second, "--rounds", String(rounds), "--rules", rulesDir, "--samples", samplesDir];
+    if (perRecord) args.push("--per-record");
     const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
     if (child.status !== 0) throw new Error(`measuring ${first} then ${second} failed:\n${child.stderr}`);
     return JSON.parse(child.stdout.trim().split("\n").pop()!) as OrderResult;
@@ -128,7 +167,9 @@ if (process.argv[2] === "--order") {
   const inBaseFirst = baseFirst.secondMs - baseFirst.firstMs;
   const inChangeFirst = changeFirst.firstMs - changeFirst.secondMs;
   console.log(`base ${base}: ${baseFirst.firstMs.toFixed(3)} and ${changeFirst.secondMs.toFixed(3)} ms per pass; change ${change}: ${baseFirst.secondMs.toFixed(3)} and ${changeFirst.firstMs.toFixed(3)}`);
-  console.log(`rounds the change won: ${baseFirst.secondWon} of ${rounds} set up second, ${rounds - changeFirst.secondWon} of ${rounds} set up first`);
+  const of = perRecord ? `records the change was faster on` : `rounds the change won`;
+  const total = perRecord ? baseFirst.records : rounds;
+  console.log(`${of}: ${baseFirst.secondWon} of ${total} set up second, ${total - changeFirst.secondWon} of ${total} set up first`);
   if (baseFirst.findings[0] !== baseFirst.findings[1]) console.log(`findings per pass differ: base ${baseFirst.findings[0]}, change ${baseFirst.findings[1]}`);
   console.log(
     `sigma-ab: change − base = ${fmt((inBaseFirst + inChangeFirst) / 2)} ms per pass of ${baseFirst.records} records (${fmt(inBaseFirst)} base first, ${fmt(inChangeFirst)} change first)`,
