@@ -507,6 +507,35 @@ function exactAtoms(field: string, values: unknown[], modifiers: Modifiers, opti
   return atoms;
 }
 
+/** Equality with "" is not a literal any scan reports: lists holding it are always tested. */
+function isDecidable(atoms: readonly Atom[]): boolean {
+  return atoms.every((atom) => atom.literal !== "");
+}
+
+/**
+ * With `all`, a list of values holds when each value does: a value list of its own per value (the transforms of one
+ * value, windash or base64offset, give it several atoms), so that scans decide `CommandLine|contains|all` lists one
+ * value at a time, as they decide other lists. Undefined when some value is not decided by its atoms.
+ */
+function valueLists(field: string, values: unknown[], modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): DecidableList[] | undefined {
+  const single = { ...modifiers, all: false };
+  const lists: DecidableList[] = [];
+  for (const raw of values) {
+    const atoms = exactAtoms(field, [raw], single, options, path);
+    if (atoms === undefined || !isDecidable(atoms)) return undefined;
+    lists.push(new DecidableList(atoms));
+  }
+  return lists;
+}
+
+/** Every list holds: each decided by the scan that tracks it, or else by its value's own test. */
+function everyListHolds(lists: readonly DecidableList[], tests: readonly EventPredicate[]): EventPredicate {
+  return (event) => {
+    for (let i = 0; i < lists.length; i++) if (!(lists[i]!.decide(event) ?? tests[i]!(event))) return false;
+    return true;
+  };
+}
+
 /** A one-pass matcher for a long list of values that are all equals/startswith/endswith/contains of a literal. */
 function literalSetTest(field: string, atoms: readonly Atom[]): EventPredicate {
   const matcher = new LiteralSetMatcher(atoms);
@@ -550,16 +579,19 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
   const valueTests = () => values.map((raw) => (field === "" ? keywordPredicate(raw, modifiers, options, path) : compileValueTest(field, raw, modifiers, options, path)));
   const exact = exactAtoms(field, values, modifiers, options, path);
   const patternList = field !== "" && values.length > 1 && values.every((raw) => isPatternValue(raw, modifiers));
+  const everyValue = modifiers.all ? valueLists(field, values, modifiers, options, path) : undefined;
   let test =
-    exact !== undefined && values.length >= LITERAL_SET_MINIMUM
-      ? literalSetTest(field, exact)
-      : patternList
-        ? patternListTest(field, values.map((raw) => patternTextTest(raw, modifiers, options, path)), modifiers)
-        : modifiers.all
-          ? combineAll(valueTests())
-          : combineAny(valueTests());
+    everyValue !== undefined
+      ? everyListHolds(everyValue, valueTests())
+      : exact !== undefined && values.length >= LITERAL_SET_MINIMUM
+        ? literalSetTest(field, exact)
+        : patternList
+          ? patternListTest(field, values.map((raw) => patternTextTest(raw, modifiers, options, path)), modifiers)
+          : modifiers.all
+            ? combineAll(valueTests())
+            : combineAny(valueTests());
   // Equality with "" is not a literal any scan reports: such lists are always tested.
-  const list = exact !== undefined && exact.every((atom) => atom.literal !== "") ? new DecidableList(exact) : undefined;
+  const list = exact !== undefined && isDecidable(exact) ? new DecidableList(exact) : undefined;
   if (list !== undefined) {
     const tested = test;
     test = (event) => list.decide(event) ?? tested(event);
@@ -572,7 +604,7 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
   const atoms = modifiers.neq ? [] : modifiers.all ? atomsOfAll(clauses) : atomsOfAny(clauses);
   const plainEquality = modifierNames.length === 0 && values.every((v) => typeof v === "number" || (typeof v === "string" && !/[*?]/.test(v)));
   const cost = values.length * (field === "" ? KEYWORD_COST : modifiers.special === "re" ? REGEX_COST : plainEquality ? 1 : 2);
-  const lists = list === undefined ? [] : [list];
+  const lists = list !== undefined ? [list] : (everyValue ?? []);
   return field === "eventid" && plainEquality ? { test, atoms, cost, lists, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test, atoms, cost, lists };
 }
 

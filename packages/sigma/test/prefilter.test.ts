@@ -380,6 +380,9 @@ describe("value lists decided by the pre-selection", () => {
     ["CommandLine", ["whoami", "net user"]],
     ["Image|endswith", ["\\cmd.exe", "\\pwsh.exe"]],
     ["Image", ["c:\\x.exe"]],
+    // With `all`, every value is a list of its own (its windash forms are one list).
+    ["CommandLine|contains|all", ["-enc", "powershell"]],
+    ["CommandLine|contains|all|windash", ["-enc", "/c "]],
   ] as const;
   const yaml = lists
     .flatMap(([positive], p) =>
@@ -406,6 +409,8 @@ describe("value lists decided by the pre-selection", () => {
     { CommandLine: ["net user", "cmd"], Image: null },
     { CommandLine: "", Image: "" },
     { CommandLine: `${"x".repeat(80)} -enc ${"y".repeat(80)} -` },
+    { CommandLine: "pwsh /ENC abc \u2013c x", Image: "C:\\Windows\\pwsh.exe" },
+    { CommandLine: ["powershell", "x -enc"] },
     {},
   ];
 
