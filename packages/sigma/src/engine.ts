@@ -204,13 +204,25 @@ export class SigmaEngine {
   private matchingRules(event: SigmaEvent): IndexedRule[] {
     const matches: IndexedRule[] = [];
     const rawEventId = event.value("eventid");
-    const eventId = typeof rawEventId === "number" ? rawEventId : SigmaEngine.singleText(event.lowerText("eventid"));
+    const eventIdText = typeof rawEventId === "number" ? undefined : event.lowerText("eventid");
+    const eventId = typeof rawEventId === "number" ? rawEventId : SigmaEngine.singleText(eventIdText);
     for (const bucket of this.bucketsFor(event)) {
       const byEventId = eventId === undefined ? undefined : bucket.byEventId.get(eventId);
       if (byEventId !== undefined) this.collectMatches(byEventId, event, matches);
+      else if (typeof eventIdText === "object") this.collectForEachEventId(bucket, eventIdText, event, matches);
       if (bucket.anyEventId.length > 0) this.collectMatches(bucket.anyEventId, event, matches);
     }
     return matches;
+  }
+
+  /** A multi-valued EventID: the rules filed under any of its values, each rule once. */
+  private collectForEachEventId(bucket: Bucket, eventIds: readonly string[], event: SigmaEvent, matches: IndexedRule[]): void {
+    const found: IndexedRule[] = [];
+    for (const eventId of new Set(eventIds)) {
+      const rules = bucket.byEventId.get(eventId);
+      if (rules !== undefined) this.collectMatches(rules, event, found);
+    }
+    for (const indexed of found) if (!matches.includes(indexed)) matches.push(indexed);
   }
 
   private static singleText(text: FieldText | undefined): string | undefined {

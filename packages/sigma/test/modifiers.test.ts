@@ -227,6 +227,26 @@ describe("cidr", () => {
 });
 
 describe("numeric, time, fieldref and expand", () => {
+  it("matches plain numbers against numbers, texts and lists alike", () => {
+    const one = sel("    EventID: 4624");
+    const several = sel("    EventID:\n      - 1\n      - 5\n      - 2.5");
+    const cases: [string, unknown, boolean][] = [
+      [one, 4624, true],
+      [one, "4624", true],
+      [one, 46240, false],
+      [one, "4624 ", false],
+      [one, [1, 4624], true],
+      [one, null, false],
+      [several, 5, true],
+      [several, 2.5, true],
+      [several, "2.5", true],
+      [several, 3, false],
+      [several, Number.NaN, false],
+      [several, ["3", 5], true],
+      [several, -0, false],
+    ];
+    for (const [detection, value, expected] of cases) expect(matches(detection, { EventID: value }), `${detection} ${String(value)}`).toBe(expected);
+  });
   it("compares numbers", () => {
     expect(matches(sel("    Size|gt: 100"), { Size: 101 })).toBe(true);
     expect(matches(sel("    Size|gt: 100"), { Size: "100" })).toBe(false);
