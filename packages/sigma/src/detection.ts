@@ -590,7 +590,6 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
           : modifiers.all
             ? combineAll(valueTests())
             : combineAny(valueTests());
-  // Equality with "" is not a literal any scan reports: such lists are always tested.
   const list = exact !== undefined && isDecidable(exact) ? new DecidableList(exact) : undefined;
   if (list !== undefined) {
     const tested = test;

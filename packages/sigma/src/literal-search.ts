@@ -38,7 +38,7 @@ export class AhoCorasick {
   /**
    * States are numbered for the scans: states without output that ASCII text reaches come first, depth-first; then
    * states only non-ASCII text reaches (thousands of emoji literals); then every state that recognises literals, so
-   * "has output" is one comparison with firstOutputState. Between two events, parsing evicts the tables from the
+   * "has output" is one comparison with firstOutputState. Between two events, other work evicts the tables from the
    * caches, and a scan waits on memory for most rows it reads: in depth-first order, a walk along a literal reads
    * consecutive rows, which share cache lines and which the hardware prefetches (breadth-first order scattered them
    * over the whole table: bench:sigma:ab measured 0.12 to 0.16 ms more per pass of 137 records).
