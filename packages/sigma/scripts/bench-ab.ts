@@ -19,7 +19,7 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { cp, mkdir, rm } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { loadEvtxReader } from "./event-sources.ts";
+import { loadEvtxReader, type EvtxReader } from "./event-sources.ts";
 import type * as Sigma from "../src/index.ts";
 import { argument, requireDirectory } from "./arguments.ts";
 import { readEvtxSamples, windowsBench, type WindowsBench } from "./windows-bench.ts";
@@ -85,7 +85,7 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
   for (let i = 0; i < 3; i++) for (const side of sides) await pass(side);
   const records = (await pass(undefined)).records;
   const findings: [number, number] = [(await pass(sides[0])).findings, (await pass(sides[1])).findings];
-  if (perRecord) return { ...(await medianPerRecord(sides, records)), records, findings };
+  if (perRecord) return { ...(await medianPerRecord(sides, records, reader, samples)), records, findings };
   const totals = [0, 0];
   let secondWon = 0;
   for (let round = 0; round < rounds; round++) {
@@ -105,16 +105,19 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
  * --per-record: both sides evaluate each record in turn, the first one alternating; per side, the sum over the records of
  * the median time of that record's evaluations. `secondWon` counts the records on which the side set up second was faster.
  */
-async function medianPerRecord(sides: WindowsBench[], records: number): Promise<Pick<OrderResult, "firstMs" | "secondMs" | "secondWon">> {
-  const { reader } = await loadEvtxReader();
-  const samples = await readEvtxSamples(samplesDir);
+async function medianPerRecord(
+  sides: WindowsBench[],
+  records: number,
+  reader: EvtxReader,
+  samples: readonly Uint8Array[],
+): Promise<Pick<OrderResult, "firstMs" | "secondMs" | "secondWon">> {
   const passes = rounds * PASSES_PER_BLOCK;
   const times = [new Float64Array(records * passes), new Float64Array(records * passes)];
   let turn = 0;
   for (let pass = 0; pass < passes; pass++) {
     let record = 0;
     for (const bytes of samples) {
-      for await (const raw of reader!(bytes)) {
+      for await (const raw of reader(bytes)) {
         turn ^= 1;
         for (const s of turn === 0 ? [0, 1] : [1, 0]) {
           const side = sides[s]!;
