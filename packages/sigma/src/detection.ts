@@ -517,7 +517,7 @@ function isDecidable(atoms: readonly Atom[]): boolean {
  * value, windash or base64offset, give it several atoms), so that scans decide `CommandLine|contains|all` lists one
  * value at a time, as they decide other lists. Undefined when some value is not decided by its atoms.
  */
-function valueLists(field: string, values: unknown[], modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): DecidableList[] | undefined {
+function listPerValue(field: string, values: unknown[], modifiers: Modifiers, options: CompileOptions, path: (string | number)[]): DecidableList[] | undefined {
   const single = { ...modifiers, all: false };
   const lists: DecidableList[] = [];
   for (const raw of values) {
@@ -579,10 +579,10 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
   const valueTests = () => values.map((raw) => (field === "" ? keywordPredicate(raw, modifiers, options, path) : compileValueTest(field, raw, modifiers, options, path)));
   const exact = exactAtoms(field, values, modifiers, options, path);
   const patternList = field !== "" && values.length > 1 && values.every((raw) => isPatternValue(raw, modifiers));
-  const everyValue = modifiers.all ? valueLists(field, values, modifiers, options, path) : undefined;
+  const listsPerValue = modifiers.all ? listPerValue(field, values, modifiers, options, path) : undefined;
   let test =
-    everyValue !== undefined
-      ? everyListHolds(everyValue, valueTests())
+    listsPerValue !== undefined
+      ? everyListHolds(listsPerValue, valueTests())
       : exact !== undefined && values.length >= LITERAL_SET_MINIMUM
         ? literalSetTest(field, exact)
         : patternList
@@ -603,7 +603,7 @@ function compileEntry(key: string, value: unknown, options: CompileOptions, path
   const atoms = modifiers.neq ? [] : modifiers.all ? atomsOfAll(clauses) : atomsOfAny(clauses);
   const plainEquality = modifierNames.length === 0 && values.every((v) => typeof v === "number" || (typeof v === "string" && !/[*?]/.test(v)));
   const cost = values.length * (field === "" ? KEYWORD_COST : modifiers.special === "re" ? REGEX_COST : plainEquality ? 1 : 2);
-  const lists = list !== undefined ? [list] : (everyValue ?? []);
+  const lists = list !== undefined ? [list] : (listsPerValue ?? []);
   return field === "eventid" && plainEquality ? { test, atoms, cost, lists, eventIds: new Set(values.map((v) => String(v).toLowerCase())) } : { test, atoms, cost, lists };
 }
 

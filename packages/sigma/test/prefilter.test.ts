@@ -425,6 +425,10 @@ describe("value lists decided by the pre-selection", () => {
     const event = SigmaEvent.fromFields(events[0]!, { product: "test", services: [], categories: [] });
     engine.match(event);
     expect(tracked.every((list) => list.decide(event) !== undefined)).toBe(true);
+    // An `|all` list is tracked one value at a time: both values of each such list decide on their own.
+    const allRules = rules.filter((rule) => rule.kind === "detection" && rule.meta.title.startsWith(`list ${lists.length - 2} without`));
+    expect(allRules.length).toBeGreaterThan(0);
+    for (const rule of allRules) if (rule.kind === "detection") expect(rule.detection.lists.length).toBeGreaterThanOrEqual(2);
     expect(tracked.some((list) => list.decide(event) === true)).toBe(true);
     // Once the pre-selection has scanned another event, its marks no longer speak for the first one.
     engine.match(SigmaEvent.fromFields(events[1]!, { product: "test", services: [], categories: [] }));
