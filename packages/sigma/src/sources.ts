@@ -333,10 +333,31 @@ interface Classification {
 }
 
 /**
- * Per mapping: classifications by service text, then by raw EventID value, for records no field condition (`when`)
- * took part in: such records are classified without reading anything else.
+ * Classifications of records whose category depends on field conditions (`when`): by the lower-cased texts of the
+ * fields those conditions read.
  */
-const classifications = new WeakMap<LogSourceMapping, Map<string | undefined, Map<unknown, Classification>>>();
+interface ConditionalClassifications {
+  conditionFields: readonly string[];
+  byConditionValues: Map<string, Classification>;
+}
+
+/**
+ * Per mapping: classifications by service text, then by raw EventID value; for records a field condition took part in
+ * (Sysmon 12 is registry_add or registry_delete by its EventType), then by the values those conditions read. Records are
+ * then classified without matching any condition again.
+ */
+const classifications = new WeakMap<LogSourceMapping, Map<string | undefined, Map<unknown, Classification | ConditionalClassifications>>>();
+
+function conditionValues(fields: FieldMap, conditionFields: readonly string[]): string {
+  let key = "";
+  // Length-prefixed, so that values cannot run into each other; absent fields are told apart from empty ones.
+  for (const field of conditionFields) {
+    const text = fieldText(fields, field)?.toLowerCase();
+    key += text === undefined ? "-" : `${text.length}:${text}`;
+  }
+  return key;
+}
+
 /**
  * Per mapping: one classification per outcome (the services and the category entries a record matched), so that
  * records classified alike share one frozen logsource object, which the engine finds its rule buckets by, whether or
@@ -370,26 +391,40 @@ function classify(fields: FieldMap, mapping: LogSourceMapping): Classification {
   if (byService === undefined) classifications.set(mapping, (byService = new Map()));
   let byEventId = byService.get(text);
   const cached = byEventId?.get(rawEventId);
-  if (cached !== undefined) return cached;
+  if (cached !== undefined && !("conditionFields" in cached)) return cached;
+  const known = cached?.byConditionValues.get(conditionValues(fields, cached.conditionFields));
+  if (known !== undefined) return known;
 
   const services = resolveServices(text, mapping);
   const matched: CategoryMapping[] = [];
-  let conditional = false;
+  const conditionFields = new Set<string>();
+  /** Whether a condition read fields after aliases were applied: its outcome then depends on more than the record's own values. */
+  let aliasedCondition = false;
   const eventId = fieldText(fields, "EventID")?.toLowerCase();
   for (const category of categoryCandidates(mapping, eventId)) {
     if (category.service !== undefined && !services.includes(category.service)) continue;
     if (category.when) {
-      conditional = true;
+      for (const field of Object.keys(category.when)) conditionFields.add(field);
       // A condition may read a field that an earlier category's aliases provide.
-      for (const earlier of matched) if (earlier.aliases) applyAliases(fields, earlier.aliases);
+      for (const earlier of matched) {
+        if (!earlier.aliases) continue;
+        applyAliases(fields, earlier.aliases);
+        aliasedCondition = true;
+      }
       if (!Object.entries(category.when).every(([field, expected]) => matchesCondition(fields, field, expected))) continue;
     }
     matched.push(category);
   }
   const classification = sharedClassification(mapping, services, matched);
-  if (!conditional && (rawEventId === undefined || typeof rawEventId !== "object") && byService.size < CLASSIFICATION_LIMIT) {
+  if ((rawEventId === undefined || typeof rawEventId !== "object") && byService.size < CLASSIFICATION_LIMIT && !aliasedCondition) {
     if (byEventId === undefined) byService.set(text, (byEventId = new Map()));
-    if (byEventId.size < CLASSIFICATION_LIMIT) byEventId.set(rawEventId, classification);
+    if (byEventId.size >= CLASSIFICATION_LIMIT) return classification;
+    if (conditionFields.size === 0) byEventId.set(rawEventId, classification);
+    else {
+      const conditional = cached ?? { conditionFields: [...conditionFields], byConditionValues: new Map() };
+      if (conditional.byConditionValues.size < CLASSIFICATION_LIMIT) conditional.byConditionValues.set(conditionValues(fields, conditional.conditionFields), classification);
+      byEventId.set(rawEventId, conditional);
+    }
   }
   return classification;
 }

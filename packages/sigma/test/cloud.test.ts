@@ -2,7 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
-import { builtinMapping, guessMapping, loadRuleDirectory, normalizeRecord, SigmaEngine, type SigmaRule } from "../src/index.ts";
+import { builtinMapping, guessMapping, loadRuleDirectory, normalizeRecord, SigmaEngine, type LogSourceMapping, type SigmaRule } from "../src/index.ts";
 import { parseJsonValues } from "../scripts/event-sources.ts";
 import { corpora } from "./helpers.ts";
 
@@ -177,12 +177,30 @@ describe("Linux and browser mappings", () => {
     const registry = (eventType: string) => ({
       Event: { System: { EventID: 12, Channel: "Microsoft-Windows-Sysmon/Operational" }, EventData: { EventType: eventType, TargetObject: "HKLM\\x" } },
     });
-    const [created, deleted, createdAgain] = ["CreateKey", "DeleteKey", "CreateKey"].map((type) => normalizeRecord(registry(type), builtinMapping("windows"))[0]!);
-    expect([created!.logsource.categories, deleted!.logsource.categories]).toEqual([
+    const types = ["CreateKey", "DeleteKey", "CreateKey", "SetValue", "deletevalue", "DeleteKey"];
+    const [created, deleted, createdAgain, set, deletedValue, deletedAgain] = types.map((type) => normalizeRecord(registry(type), builtinMapping("windows"))[0]!);
+    expect([created, deleted, set, deletedValue].map((event) => event!.logsource.categories)).toEqual([
       ["registry_event", "registry_add"],
+      ["registry_event", "registry_delete"],
+      ["registry_event"],
       ["registry_event", "registry_delete"],
     ]);
     expect(createdAgain!.logsource).toBe(created!.logsource);
+    expect(deletedAgain!.logsource).toBe(deleted!.logsource);
+  });
+  it("classifies by a condition on a field an earlier category's aliases provide, record by record", () => {
+    const mapping: LogSourceMapping = {
+      name: "test",
+      description: "an aliased field decides a later category",
+      format: "json",
+      product: "test",
+      categories: [
+        { category: "renamed", aliases: { Kind: "RawKind" } },
+        { category: "special", when: { Kind: "x" } },
+      ],
+    };
+    const categories = ["x", "y", "x", "y"].map((kind) => normalizeRecord({ RawKind: kind }, mapping)[0]!.logsource.categories);
+    expect(categories).toEqual([["renamed", "special"], ["renamed"], ["renamed", "special"], ["renamed"]]);
   });
   it("exposes Corvid browser timeline events with the proxy taxonomy", () => {
     const navigation = {
