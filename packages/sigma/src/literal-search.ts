@@ -260,7 +260,8 @@ export class AhoCorasick {
     const { outputStart, outputIds, literalLength } = this;
     for (let k = outputStart[state]!, stop = outputStart[state + 1]!; k < stop; k++) {
       const id = outputIds[k]!;
-      if (literalLength[id]! > longerThan && visit(id, last, textLength)) return true;
+      // Every literal is longer than 0: most reports need not read its length.
+      if ((longerThan === 0 || literalLength[id]! > longerThan) && visit(id, last, textLength)) return true;
     }
     return false;
   }
