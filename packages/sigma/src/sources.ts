@@ -365,6 +365,8 @@ function conditionValues(fields: FieldMap, conditionFields: readonly string[]): 
  */
 const outcomes = new WeakMap<LogSourceMapping, Map<string, Classification>>();
 const CLASSIFICATION_LIMIT = 10_000;
+/** Longest key of condition values cached (the lower-cased texts of the fields the conditions read). */
+const CONDITION_VALUES_LIMIT = 256;
 
 function sharedClassification(mapping: LogSourceMapping, services: string[], matched: readonly CategoryMapping[]): Classification {
   let byOutcome = outcomes.get(mapping);
@@ -422,7 +424,9 @@ function classify(fields: FieldMap, mapping: LogSourceMapping): Classification {
     if (conditionFields.size === 0) byEventId.set(rawEventId, classification);
     else {
       const conditional = cached ?? { conditionFields: [...conditionFields], byConditionValues: new Map() };
-      if (conditional.byConditionValues.size < CLASSIFICATION_LIMIT) conditional.byConditionValues.set(conditionValues(fields, conditional.conditionFields), classification);
+      const values = conditionValues(fields, conditional.conditionFields);
+      // Condition values are record text: long ones would let hostile records fill memory with keys.
+      if (conditional.byConditionValues.size < CLASSIFICATION_LIMIT && values.length <= CONDITION_VALUES_LIMIT) conditional.byConditionValues.set(values, classification);
       byEventId.set(rawEventId, conditional);
     }
   }

@@ -187,6 +187,8 @@ describe("Linux and browser mappings", () => {
     ]);
     expect(createdAgain!.logsource).toBe(created!.logsource);
     expect(deletedAgain!.logsource).toBe(deleted!.logsource);
+    const [long] = normalizeRecord(registry(`DeleteKey${" ".repeat(1000)}`), builtinMapping("windows"));
+    expect(long!.logsource.categories).toEqual(["registry_event"]);
   });
   it("classifies by a condition on a field an earlier category's aliases provide, record by record", () => {
     const mapping: LogSourceMapping = {
