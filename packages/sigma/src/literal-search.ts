@@ -1,7 +1,8 @@
 /**
  * Finding many lower-cased literals in field values in one pass, ASCII letters folded while reading: an Aho-Corasick
- * automaton, a Wu-Manber style skip check that rejects most values without reading every character, and on top of
- * them the matcher for long value lists inside a rule. The prefilter scans fields with the same two structures.
+ * automaton (which reads ASCII text with a gram index when its table is too large to stay in the caches), a Wu-Manber
+ * style skip check that rejects most values without reading every character, and on top of them the matcher for long
+ * value lists inside a rule. The prefilter scans fields with the same two structures.
  */
 import type { Atom } from "./prefilter.ts";
 
@@ -34,6 +35,166 @@ const MAX_TABLE_ENTRIES = 4_000_000;
 /** Texts at least this long are read as four quarters at once (`scanQuarters`); shorter ones gain less than the set-up costs. */
 const QUARTERS_MINIMUM_LENGTH = 64;
 
+/** Automata whose transition table is larger than this find ASCII literals in ASCII text with a GramIndex. */
+const GRAM_INDEX_MINIMUM_TABLE_BYTES = 1024 * 1024;
+/** Marks three-character keys apart from four-character ones (7 bits per character, 28 bits). */
+const TRIPLE_TAG = 1 << 28;
+const GRAM_HASH = 0x9e3779b1;
+/** Fields of an entry in `GramIndex.entries`. */
+const ENTRY_ID = 0;
+const ENTRY_ANCHOR_END = 1;
+const ENTRY_LENGTH = 2;
+const ENTRY_CHARS = 3;
+const ENTRY_STRIDE = 4;
+
+/** The folded characters of `literal` ending at `end`, `size` of them, 7 bits each. */
+function gramKey(literal: string, end: number, size: number): number {
+  let key = 0;
+  for (let i = end - size + 1; i <= end; i++) key = (key << 7) | literal.charCodeAt(i);
+  return key;
+}
+
+function pushTo(map: Map<number, number[]>, key: number, items: readonly number[]): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [...items]);
+  else list.push(...items);
+}
+
+/**
+ * Finds ASCII literals in ASCII text by looking up, at each position, the last two, three and four characters read, in
+ * tables of a few dozen kilobytes. Between two events, other work evicts an automaton's table from the caches, and its
+ * walk is a chain of dependent reads that each wait on memory (the command-line table has tens of thousands of rows,
+ * megabytes). Here the reads at one position do not depend on those before it, so the processor overlaps their misses.
+ * Literals of one to three characters are looked up whole; longer ones by one four-character anchor, the one the fewest
+ * literals share, then compared character by character. An occurrence has one anchor, so it is reported once.
+ */
+class GramIndex {
+  /** Per pair of folded characters (first × 128 + second): 0, or 1 + where its list starts in `entries`. */
+  private readonly pairs: Uint16Array | Int32Array;
+  /** Bloom bits over the keys of three- and four-character grams, before their exact open-addressing table. */
+  private readonly gramBits: Int32Array;
+  private readonly bitShift: number;
+  /** Per slot: key + 1 (0 for an empty slot), and where its list starts in `entries`. */
+  private readonly slotKeys: Int32Array;
+  private readonly slotLists: Int32Array;
+  private readonly slotMask: number;
+  private readonly slotShift: number;
+  /** Lists of a count and that many entries (literal id, index of its anchor's last character, length, start in `chars`). */
+  private readonly entries: Int32Array;
+  /** The characters of every literal indexed, one literal after the other. */
+  private readonly chars: Uint8Array;
+
+  /** Undefined when an ASCII literal holds NUL, which the grams read before the first character of a text. */
+  static of(literals: readonly string[]): GramIndex | undefined {
+    return literals.some((literal) => isAscii(literal) && literal.includes("\u0000")) ? undefined : new GramIndex(literals);
+  }
+
+  private constructor(literals: readonly string[]) {
+    const anchorsOf = (literal: string): number[] => {
+      const keys: number[] = [];
+      for (let end = 3; end < literal.length; end++) keys.push(gramKey(literal, end, 4));
+      return keys;
+    };
+    const sharedBy = new Map<number, number>();
+    for (const literal of literals) {
+      if (literal.length < 4 || !isAscii(literal)) continue;
+      for (const key of new Set(anchorsOf(literal))) sharedBy.set(key, (sharedBy.get(key) ?? 0) + 1);
+    }
+    const byPair = new Map<number, number[]>();
+    const byGram = new Map<number, number[]>();
+    const chars: number[] = [];
+    literals.forEach((literal, id) => {
+      if (!isAscii(literal)) return;
+      const entry = (anchorEnd: number) => [id, anchorEnd, literal.length, chars.length];
+      if (literal.length === 1) {
+        for (let before = 0; before < 128; before++) pushTo(byPair, before * 128 + literal.charCodeAt(0), entry(0));
+      } else if (literal.length === 2) pushTo(byPair, gramKey(literal, 1, 2), entry(1));
+      else if (literal.length === 3) pushTo(byGram, gramKey(literal, 2, 3) | TRIPLE_TAG, entry(2));
+      else {
+        const keys = anchorsOf(literal);
+        let best = 0;
+        for (let k = 1; k < keys.length; k++) if (sharedBy.get(keys[k]!)! < sharedBy.get(keys[best]!)!) best = k;
+        pushTo(byGram, keys[best]!, entry(best + 3));
+      }
+      for (let i = 0; i < literal.length; i++) chars.push(literal.charCodeAt(i));
+    });
+    this.chars = Uint8Array.from(chars);
+    const entries: number[] = [];
+    const listOf = (items: readonly number[]): number => {
+      entries.push(items.length / ENTRY_STRIDE, ...items);
+      return entries.length - items.length - 1;
+    };
+    const pairLists = new Int32Array(128 * 128);
+    for (const [pair, items] of byPair) pairLists[pair] = listOf(items) + 1;
+    this.pairs = entries.length < 0xffff ? Uint16Array.from(pairLists) : pairLists;
+    // About 64 bits per key: a position's two lookups rarely hit a key that is not there.
+    const bitsLog = Math.min(20, Math.max(10, Math.ceil(Math.log2(byGram.size * 64 + 1))));
+    this.gramBits = new Int32Array((1 << bitsLog) >> 5);
+    this.bitShift = 32 - bitsLog;
+    const slotsLog = Math.max(4, Math.ceil(Math.log2(byGram.size * 2 + 1)));
+    this.slotKeys = new Int32Array(1 << slotsLog);
+    this.slotLists = new Int32Array(1 << slotsLog);
+    this.slotMask = (1 << slotsLog) - 1;
+    this.slotShift = 32 - slotsLog;
+    for (const [key, items] of byGram) {
+      const hash = Math.imul(key, GRAM_HASH);
+      const bit = hash >>> this.bitShift;
+      this.gramBits[bit >> 5]! |= 1 << (bit & 31);
+      let slot = hash >>> this.slotShift;
+      while (this.slotKeys[slot] !== 0) slot = (slot + 1) & this.slotMask;
+      this.slotKeys[slot] = key + 1;
+      this.slotLists[slot] = listOf(items);
+    }
+    this.entries = Int32Array.from(entries);
+  }
+
+  /** Like `AhoCorasick.scan` on a text read as it is; undefined, having maybe reported some occurrences, at a non-ASCII character. */
+  scan(text: string, visit: OccurrenceVisitor): boolean | undefined {
+    const { pairs, gramBits, bitShift } = this;
+    let gram = 0;
+    for (let i = 0; i < text.length; i++) {
+      const code = text.charCodeAt(i);
+      if (code > 127) return undefined;
+      gram = ((gram << 7) | FOLD_ASCII[code]!) & 0xfffffff;
+      const pair = pairs[gram & 0x3fff]!;
+      if (pair !== 0 && this.report(pair - 1, i, text, visit)) return true;
+      const triple = (gram & 0x1fffff) | TRIPLE_TAG;
+      const tripleBit = Math.imul(triple, GRAM_HASH) >>> bitShift;
+      if ((gramBits[tripleBit >> 5]! & (1 << (tripleBit & 31))) !== 0 && this.lookUp(triple, i, text, visit)) return true;
+      const quadBit = Math.imul(gram, GRAM_HASH) >>> bitShift;
+      if ((gramBits[quadBit >> 5]! & (1 << (quadBit & 31))) !== 0 && this.lookUp(gram, i, text, visit)) return true;
+    }
+    return false;
+  }
+
+  private lookUp(key: number, end: number, text: string, visit: OccurrenceVisitor): boolean {
+    const { slotKeys, slotMask } = this;
+    for (let slot = Math.imul(key, GRAM_HASH) >>> this.slotShift; slotKeys[slot] !== 0; slot = (slot + 1) & slotMask) {
+      if (slotKeys[slot] === key + 1) return this.report(this.slotLists[slot]!, end, text, visit);
+    }
+    return false;
+  }
+
+  /** Reports the literals of the list at `list` whose anchor, ending at `end`, lies in an occurrence. */
+  private report(list: number, end: number, text: string, visit: OccurrenceVisitor): boolean {
+    const { entries, chars } = this;
+    for (let at = list + 1, stop = at + entries[list]! * ENTRY_STRIDE; at < stop; at += ENTRY_STRIDE) {
+      const length = entries[at + ENTRY_LENGTH]!;
+      const start = end - entries[at + ENTRY_ANCHOR_END]!;
+      if (start < 0 || start + length > text.length) continue;
+      // The anchor's characters are known to match; a literal of up to four characters is all anchor.
+      if (length > 4) {
+        const first = entries[at + ENTRY_CHARS]!;
+        let k = 0;
+        while (k < length && FOLD_ASCII[text.charCodeAt(start + k)] === chars[first + k]) k++;
+        if (k < length) continue;
+      }
+      if (visit(entries[at + ENTRY_ID]!, start + length - 1, text.length)) return true;
+    }
+    return false;
+  }
+}
+
 export class AhoCorasick {
   /**
    * States are numbered for the scans: states without output that ASCII text reaches come first, depth-first; then
@@ -62,6 +223,8 @@ export class AhoCorasick {
   private readonly asciiClass = new Uint16Array(128);
   /** Whether every literal is ASCII: then other characters need no lower-casing, only their own class (see KELVIN_SIGN). */
   private readonly asciiLiterals: boolean;
+  /** For automata too large to stay in the caches: scans ASCII text instead of the table. */
+  private readonly grams: GramIndex | undefined;
 
   constructor(literals: readonly string[]) {
     this.asciiLiterals = literals.every(isAscii);
@@ -144,6 +307,7 @@ export class AhoCorasick {
     });
     const width = asciiCodes.length + 1;
     this.classCount = width;
+    if (count * width > MAX_TABLE_ENTRIES || count * width * 2 >= GRAM_INDEX_MINIMUM_TABLE_BYTES) this.grams = GramIndex.of(literals);
     if (count * width > MAX_TABLE_ENTRIES) return;
     // Two-byte entries keep more rows in cache; the command-line automaton has tens of thousands of states.
     const table = count <= 0xffff ? new Uint16Array(count * width) : new Int32Array(count * width);
@@ -165,6 +329,7 @@ export class AhoCorasick {
    * the lower-cased text too, since ASCII characters keep their places relative to each other.
    */
   scan(text: string, lowerCased: boolean, visit: OccurrenceVisitor): boolean {
+    if (this.grams !== undefined) return this.grams.scan(text, visit) ?? this.scanWithOtherCharacters(text, lowerCased, visit);
     if (this.table !== undefined && text.length >= QUARTERS_MINIMUM_LENGTH) return this.scanQuarters(this.table, text, lowerCased, visit);
     return this.scanInOrder(text, lowerCased, visit);
   }
@@ -285,18 +450,22 @@ export class AhoCorasick {
 const SKIP_MINIMUM_LENGTH = 5;
 /** Mean shift, as a share of the longest possible, below which a skip check costs more than it spares. */
 const SKIP_MINIMUM_SHIFT_SHARE = 0.2;
+/** Shortest literal length from which a skip check may read blocks of four characters (see `SkipCheck.of`). */
+const QUAD_BLOCK_MINIMUM_LENGTH = 12;
+/** Blocks of four characters are hashed into a table of 2^16 shifts. */
+const QUAD_BLOCK_TABLE_BITS = 16;
 
 /**
- * A Wu-Manber style check "does any of these literals occur in the text", which looks at one pair of
+ * A Wu-Manber style check "does any of these literals occur in the text", which looks at one block of two (or four)
  * characters per window of the shortest literal's length and usually jumps several characters ahead.
  * Most field values contain none of a rule set's literals, so the Aho-Corasick pass (which must read
- * every character) runs only when this check finds one. Non-ASCII pairs are treated as possible hits.
+ * every character) runs only when this check finds one. Non-ASCII blocks are treated as possible hits.
  */
 export class SkipCheck {
   private readonly window: number;
-  /** Per pair of ASCII characters: how far the window may move when the pair ends it. */
+  /** Per block of ASCII characters (a pair as is, four characters hashed): how far the window may move when it ends it. */
   private readonly shifts: Uint8Array;
-  /** Per pair with shift 0: the literals whose first `window` characters end with that pair. */
+  /** Per block with shift 0: the literals whose first `window` characters end with that block. */
   private readonly endingWith = new Map<number, string[]>();
   /**
    * An ASCII code no literal holds, read in place of non-ASCII characters when every literal is ASCII (see
@@ -310,54 +479,72 @@ export class SkipCheck {
    */
   private readonly dottedI: boolean;
 
-  constructor(literals: readonly string[]) {
+  constructor(
+    literals: readonly string[],
+    private readonly block: 2 | 4 = 2,
+  ) {
     const window = Math.min(...literals.map((l) => l.length), 255);
     this.window = window;
     this.dottedI = literals.some((literal) => literal.includes(DOTTED_CAPITAL_I_LOWER_CASE));
     const used = new Set(literals.join(""));
     this.absentCode = literals.every(isAscii) ? FOLD_ASCII.findIndex((_, code) => !used.has(String.fromCharCode(code))) : -1;
-    this.shifts = new Uint8Array(128 * 128).fill(window - 1);
+    this.shifts = new Uint8Array(block === 2 ? 128 * 128 : 1 << QUAD_BLOCK_TABLE_BITS).fill(window - block + 1);
     for (const literal of literals) {
-      for (let q = 1; q < window; q++) {
-        const first = literal.charCodeAt(q - 1);
-        const second = literal.charCodeAt(q);
-        if (first > 127 || second > 127) continue;
-        const pair = first * 128 + second;
-        const shift = window - 1 - q;
-        if (shift < this.shifts[pair]!) this.shifts[pair] = shift;
-        if (shift === 0) this.endingWith.set(pair, [...(this.endingWith.get(pair) ?? []), literal]);
+      for (let end = block - 1; end < window; end++) {
+        const index = this.blockAt(literal, end);
+        if (index < 0) continue;
+        const shift = window - 1 - end;
+        if (shift < this.shifts[index]!) this.shifts[index] = shift;
+        if (shift === 0) this.endingWith.set(index, [...(this.endingWith.get(index) ?? []), literal]);
       }
     }
   }
 
   /**
    * A skip check for these literals when it pays: they must all be long, and values that resemble them must leave it
-   * room to skip. Hundreds of hex hashes use up every pair of hex digits: on a hash value the check would move one
-   * character at a time and compare literals at most of them, twice as slow as the automaton alone.
+   * room to skip. Hundreds of hex hashes use up every pair of hex digits: on a hash value a check by pairs would move one
+   * character at a time and compare literals at most of them, twice as slow as the automaton alone; blocks of four
+   * characters still skip far on them.
    */
   static of(literals: readonly string[]): SkipCheck | undefined {
     if (literals.length === 0 || !literals.every((l) => l.length >= SKIP_MINIMUM_LENGTH)) return undefined;
-    const check = new SkipCheck(literals);
-    return check.meanShiftOver(literals) >= SKIP_MINIMUM_SHIFT_SHARE * (check.window - 1) ? check : undefined;
+    const pairs = new SkipCheck(literals, 2);
+    if (pairs.paysOver(literals)) return pairs;
+    if (!literals.every((l) => l.length >= QUAD_BLOCK_MINIMUM_LENGTH)) return undefined;
+    const quads = new SkipCheck(literals, 4);
+    return quads.paysOver(literals) ? quads : undefined;
   }
 
-  /** Mean shift at the character pairs of `texts`. */
-  private meanShiftOver(texts: readonly string[]): number {
+  /** Whether the mean shift at the blocks of `texts` is a large enough share of the longest shift. */
+  private paysOver(texts: readonly string[]): boolean {
     let total = 0;
-    let pairs = 0;
+    let blocks = 0;
     for (const text of texts) {
-      for (let i = 1; i < text.length; i++) {
-        const first = text.charCodeAt(i - 1);
-        const second = text.charCodeAt(i);
-        if (first > 127 || second > 127) continue;
-        total += this.shifts[FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!]!;
-        pairs++;
+      for (let end = this.block - 1; end < text.length; end++) {
+        const index = this.blockAt(text, end);
+        if (index < 0) continue;
+        total += this.shifts[index]!;
+        blocks++;
       }
     }
-    return pairs === 0 ? 0 : total / pairs;
+    return blocks > 0 && total / blocks >= SKIP_MINIMUM_SHIFT_SHARE * (this.window - this.block + 1);
   }
 
-  /** The pair's index in `shifts` once its characters are lower-cased, or -1 when it cannot be told without lower-casing the text. */
+  /** Index in `shifts` of the block ending at `end` once lower-cased, or -1 when it cannot be told without lower-casing the text. */
+  private blockAt(text: string, end: number): number {
+    const first = text.charCodeAt(end - 1);
+    const second = text.charCodeAt(end);
+    // The pair alone, read inline: keyword scans check every value of every event by pairs.
+    const pair = (first | second) > 127 ? this.foldedPair(first, second) : FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!;
+    return this.block === 2 || pair < 0 ? pair : this.quadAt(text, end, pair);
+  }
+
+  /** The hashed index of the four characters ending at `end`, the last two of which fold to `pair`; -1 as for blockAt. */
+  private quadAt(text: string, end: number, pair: number): number {
+    const before = this.foldedPair(text.charCodeAt(end - 3), text.charCodeAt(end - 2));
+    return before < 0 ? -1 : Math.imul(before * 16384 + pair, GRAM_HASH) >>> (32 - QUAD_BLOCK_TABLE_BITS);
+  }
+
   private foldedPair(first: number, second: number): number {
     const a = this.foldedCode(first);
     const b = this.foldedCode(second);
@@ -374,17 +561,15 @@ export class SkipCheck {
     const window = this.window;
     const shifts = this.shifts;
     for (let end = window - 1; end < text.length; ) {
-      const first = text.charCodeAt(end - 1);
-      const second = text.charCodeAt(end);
-      const pair = (first | second) > 127 ? this.foldedPair(first, second) : FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!;
-      if (pair < 0) return true;
-      const shift = shifts[pair]!;
+      const index = this.blockAt(text, end);
+      if (index < 0) return true;
+      const shift = shifts[index]!;
       if (shift > 0) {
         end += shift;
         continue;
       }
       const start = end - window + 1;
-      for (const literal of this.endingWith.get(pair)!) if (equalsFolded(text, start, literal)) return true;
+      for (const literal of this.endingWith.get(index)!) if (equalsFolded(text, start, literal)) return true;
       end++;
     }
     return false;

@@ -163,17 +163,10 @@ interface FieldIndex {
   shortest: number;
 }
 
-/** Per clause in `Prefilter.clauseState`: the event (generation) that satisfied it, and its item (-1 for a decidable list). */
-const CLAUSE_MARK = 0;
-const CLAUSE_ITEM = 1;
-const CLAUSE_STRIDE = 2;
-/** Per item in `Prefilter.itemState`: the event (generation) that last counted it, its clauses satisfied, its clauses. */
-const ITEM_MARK = 0;
-const ITEM_HITS = 1;
-const ITEM_CLAUSES = 2;
-const ITEM_STRIDE = 4;
-/** Largest generation stored in those slots. */
+/** Largest scan generation stored in `SEEN_IN_SCAN` slots. */
 const GENERATION_LIMIT = 0x7fffffff;
+/** `Prefilter.firstClauses` packs an item and its number of clauses into one number; items keep at most 255 clauses. */
+const CLAUSE_COUNT_BITS = 8;
 
 /** Zeroes slots[first], slots[first + stride], …: marks forgotten when a counter starts over. */
 function clearSlots(slots: Int32Array, first: number, stride: number): void {
@@ -216,16 +209,27 @@ function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): AtomClaus
   return itemClauses.map((clauses) => clauses.filter(kept));
 }
 
-/** Selects, for one event, the items (rules) of a fixed list whose atom clauses can all hold. */
+/**
+ * Selects, for one event, the items (rules) of a fixed list whose atom clauses can all hold.
+ * An item's clauses are numbered one after the other, its most selective first. Scans set the bits of the clauses they
+ * satisfy in a bitset a few hundred bytes long, and note the first clauses among them; only those items have their other
+ * clauses' bits checked. Each clause mark then touches no per-clause or per-item record, which between two events other
+ * work evicts from the caches.
+ */
 export class Prefilter<T> {
   private readonly unconditional: number[] = [];
   private readonly fields: FieldIndex[] = [];
-  private readonly clauseState: Int32Array;
-  private readonly itemState: Int32Array;
-  /** Counters of events and of scans, compared with the marks in the Int32Array slots (see nextCount). */
-  private generation = 0;
+  /** Bits of the clauses satisfied for the event being processed. */
+  private readonly clauseMarks: Int32Array;
+  /** Bits of the clauses that come first in their item. */
+  private readonly firstClauseBits: Int32Array;
+  /** Per clause that comes first in its item: item << CLAUSE_COUNT_BITS | its number of clauses. */
+  private readonly firstClauses: Int32Array;
+  /** First clauses marked for the event being processed. */
+  private readonly firstClausesMarked: number[] = [];
+  /** Counter of scans, compared with the `SEEN_IN_SCAN` slots (see nextCount). */
   private scanGeneration = 0;
-  /** Serial of the event scanned last: the clause marks of this generation are about it. */
+  /** Serial of the event scanned last: the clause marks are about it. */
   private scannedEvent = -1;
   /** The clause tracking each value list this pre-selection decides. */
   private readonly listClauses = new Map<DecidableList, number>();
@@ -243,25 +247,26 @@ export class Prefilter<T> {
     listsOf: (item: T) => readonly DecidableList[] = () => [],
   ) {
     const byField = new Map<string, { atom: Atom; clause: number }[]>();
-    const clauseItems: number[] = [];
+    /** Per clause: item << CLAUSE_COUNT_BITS | number of clauses for an item's first clause, -1 for other clauses. */
+    const firstClauses: number[] = [];
     const alwaysHolds: number[] = [];
-    this.itemState = new Int32Array(items.length * ITEM_STRIDE);
     const itemClauses = withoutRarelyUsedFields(items.map(atomsOf));
     itemClauses.forEach((clauses, index) => {
       if (clauses.length === 0) {
         this.unconditional.push(index);
         return;
       }
-      this.itemState[index * ITEM_STRIDE + ITEM_CLAUSES] = clauses.length;
-      for (const atoms of clauses) {
-        const clause = clauseItems.length;
-        clauseItems.push(index);
+      // Dropping clauses only lets more items through to their full test.
+      const kept = clauses.slice(0, (1 << CLAUSE_COUNT_BITS) - 1);
+      kept.forEach((atoms, k) => {
+        const clause = firstClauses.length;
+        firstClauses.push(k === 0 ? (index << CLAUSE_COUNT_BITS) | kept.length : -1);
         for (const atom of atoms) {
           const list = byField.get(atom.field) ?? [];
           list.push({ atom, clause });
           byField.set(atom.field, list);
         }
-      }
+      });
     });
     const listsByField = new Map<string, DecidableList[]>();
     for (const list of new Set(items.flatMap(listsOf))) listsByField.set(list.field, [...(listsByField.get(list.field) ?? []), list]);
@@ -296,8 +301,8 @@ export class Prefilter<T> {
       const skipCheck = SkipCheck.of([...literalIds.keys()]);
       for (const list of literalIds.size === 0 ? [] : (listsByField.get(field) ?? [])) {
         if (skipCheck !== undefined && !list.atoms.every((atom) => literalIds.has(atom.literal))) continue;
-        const clause = clauseItems.length;
-        clauseItems.push(-1);
+        const clause = firstClauses.length;
+        firstClauses.push(-1);
         for (const atom of list.atoms) add(atom, clause);
         this.listClauses.set(list, clause);
       }
@@ -325,17 +330,16 @@ export class Prefilter<T> {
         shortest: Math.min(...texts.map((literal) => literal.length)),
       });
     }
-    this.clauseState = new Int32Array(clauseItems.length * CLAUSE_STRIDE);
-    clauseItems.forEach((item, clause) => (this.clauseState[clause * CLAUSE_STRIDE + CLAUSE_ITEM] = item));
+    this.firstClauses = Int32Array.from(firstClauses);
+    this.clauseMarks = new Int32Array(Math.ceil(firstClauses.length / 32));
+    this.firstClauseBits = new Int32Array(this.clauseMarks.length);
+    firstClauses.forEach((first, clause) => {
+      if (first >= 0) this.firstClauseBits[clause >> 5]! |= 1 << (clause & 31);
+    });
     this.alwaysHolds = Int32Array.from(alwaysHolds);
   }
 
   /** Bound once, so that advancing a counter allocates nothing. */
-  private readonly forgetEventMarks = (): void => {
-    clearSlots(this.clauseState, CLAUSE_MARK, CLAUSE_STRIDE);
-    clearSlots(this.itemState, ITEM_MARK, ITEM_STRIDE);
-  };
-
   private readonly forgetScanMarks = (): void => {
     for (const index of this.fields) clearSlots(index.literalInfo, SEEN_IN_SCAN, LITERAL_STRIDE);
   };
@@ -351,12 +355,17 @@ export class Prefilter<T> {
       list.lastTracker = this;
       list.lastClause = clause;
     }
-    return this.clauseState[clause * CLAUSE_STRIDE + CLAUSE_MARK] === this.generation;
+    return this.marked(clause);
+  }
+
+  private marked(clause: number): boolean {
+    return (this.clauseMarks[clause >> 5]! & (1 << (clause & 31))) !== 0;
   }
 
   /** The items that could match, in their original order. */
   candidates(event: SigmaEvent): T[] {
-    this.generation = nextCount(this.generation, this.forgetEventMarks);
+    this.clauseMarks.fill(0);
+    this.firstClausesMarked.length = 0;
     this.scannedEvent = event.serial;
     if (this.listClauses.size > 0 && !event.scans.includes(this)) event.scans.push(this);
     const selected = this.selected;
@@ -372,6 +381,13 @@ export class Prefilter<T> {
       if (text === undefined) continue;
       if (typeof text === "string") this.scanValue(index, text, index.memos[0]!);
       else for (let k = 0; k < text.length; k++) this.scanValue(index, text[k]!, index.memos[0]!);
+    }
+    for (const first of this.firstClausesMarked) {
+      const packed = this.firstClauses[first]!;
+      let clause = first + 1;
+      const end = first + (packed & ((1 << CLAUSE_COUNT_BITS) - 1));
+      while (clause < end && this.marked(clause)) clause++;
+      if (clause === end) selected.push(packed >> CLAUSE_COUNT_BITS);
     }
     // Few items are selected per event: an insertion sort of them beats walking every item (and Array#sort's set-up).
     for (let i = 1; i < selected.length; i++) {
@@ -411,7 +427,7 @@ export class Prefilter<T> {
   /** The memo of the value being scanned, which records its marks. */
   private recording: ScanMemo | undefined;
 
-  /** Records the satisfied clauses `clauses[start..end)`; an item is selected once all of its clauses are. */
+  /** Records the satisfied clauses `clauses[start..end)`. */
   private mark(clauses: Int32Array, start: number, end: number): void {
     const memo = this.recording;
     if (memo !== undefined && memo.count >= 0 && start < end) {
@@ -422,19 +438,15 @@ export class Prefilter<T> {
         memo.count++;
       }
     }
-    const { generation, clauseState, itemState } = this;
+    const { clauseMarks, firstClauseBits } = this;
     for (let k = start; k < end; k++) {
-      const at = clauses[k]! * CLAUSE_STRIDE;
-      if (clauseState[at + CLAUSE_MARK] === generation) continue;
-      clauseState[at + CLAUSE_MARK] = generation;
-      const item = clauseState[at + CLAUSE_ITEM]!;
-      if (item < 0) continue;
-      const state = item * ITEM_STRIDE;
-      if (itemState[state + ITEM_MARK] !== generation) {
-        itemState[state + ITEM_MARK] = generation;
-        itemState[state + ITEM_HITS] = 0;
-      }
-      if (++itemState[state + ITEM_HITS]! === itemState[state + ITEM_CLAUSES]) this.selected.push(item);
+      const clause = clauses[k]!;
+      const word = clause >> 5;
+      const bit = 1 << (clause & 31);
+      const marks = clauseMarks[word]!;
+      if ((marks & bit) !== 0) continue;
+      clauseMarks[word] = marks | bit;
+      if ((firstClauseBits[word]! & bit) !== 0) this.firstClausesMarked.push(clause);
     }
   }
 

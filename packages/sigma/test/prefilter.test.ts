@@ -94,6 +94,42 @@ describe("Aho-Corasick scans", () => {
     expect(automaton.scan("abc".repeat(100), false, () => ++visits === 3)).toBe(true);
     expect(visits).toBe(3);
   });
+
+  // Thousands of literals over a wide alphabet make a table of megabytes: ASCII texts are then read by the gram index.
+  const wide = "abcdefghijklmnopqrstuvwxyz0123456789 -/\\.:;&#\"'%=_";
+  const many = [
+    ...new Set([
+      ...Array.from({ length: 3000 }, () => pick(wide, 4 + random(12))),
+      ...Array.from({ length: 60 }, () => pick(wide, 1 + random(3))),
+      ...Array.from({ length: 200 }, () => pick("ab -", 4 + random(4))),
+      "x".repeat(40),
+      "шell",
+      "k\\x",
+    ]),
+  ];
+  const large = new AhoCorasick(many);
+  it("reports every occurrence once when a large automaton reads ASCII texts by grams", () => {
+    expect((large as unknown as { grams?: unknown }).grams).toBeDefined();
+    for (let length = 0; length < 300; length += 1 + random(7)) {
+      const text = random(4) === 0 ? pick("ab -AB", length) : random(3) === 0 ? "x".repeat(length) : pick(wide + "ABCXYZ", length);
+      const seen = reported(large, text);
+      expect(new Set(seen).size, text).toBe(seen.length);
+      expect(new Set(seen), text).toEqual(occurrencesIn(text.toLowerCase(), many));
+    }
+  });
+  it("reads a planted literal at the start, in the middle and at the end of a text by grams", () => {
+    for (const literal of many.filter((l) => /^[\x00-\x7f]*$/.test(l)).slice(0, 400)) {
+      const text = `${literal.toUpperCase()}~${literal}~${literal}`;
+      expect(new Set(reported(large, text)), text).toEqual(occurrencesIn(text.toLowerCase(), many));
+    }
+  });
+  it("hands texts with other characters from the gram index back to the automaton", () => {
+    for (const text of ["\u212A\\X and шell", "xxxx шELL", `${"x".repeat(41)}İ`, "ab - \u212A"]) {
+      const lowered = text.toLowerCase();
+      const inLowered = reported(large, text).filter((o) => o.endsWith(`/${lowered.length}`));
+      expect(new Set(inLowered), text).toEqual(occurrencesIn(lowered, many));
+    }
+  });
 });
 
 describe("required literals of regular expressions", () => {
@@ -121,6 +157,25 @@ describe("required literals of regular expressions", () => {
 });
 
 describe("prefilter skip check", () => {
+  it("skips hex hashes by blocks of four characters, where pairs are all taken", () => {
+    let seed = 11;
+    const pick = (alphabet: string, length: number) =>
+      Array.from({ length }, () => alphabet[Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * alphabet.length)]).join("");
+    const hex = "0123456789abcdef";
+    const hashes = Array.from({ length: 300 }, (_, k) => `${k % 2 ? "md5=" : "sha256="}${pick(hex, k % 2 ? 32 : 64)}`);
+    const check = SkipCheck.of(hashes);
+    expect(check).toBeDefined();
+    expect((check as unknown as { block: number }).block).toBe(4);
+    const value = (planted?: string) => `SHA1=${pick(hex, 40)},MD5=${planted ?? pick(hex, 32)},SHA256=${pick(hex, 64).toUpperCase()},IMPHASH=${pick(hex, 32)}`;
+    for (let k = 0; k < 200; k++) {
+      const text = value();
+      expect(check!.mayContain(text), text).toBe(hashes.some((h) => text.toLowerCase().includes(h)));
+    }
+    for (const hash of hashes.filter((h) => h.startsWith("md5=")).slice(0, 50)) {
+      expect(check!.mayContain(value(hash.slice(4).toUpperCase()))).toBe(true);
+    }
+    expect(check!.mayContain(`x${"\u212A".repeat(40)}`)).toBe(false);
+  });
   it("selects a rule whose long literal occurs anywhere in a value, and only then", () => {
     const keywords = (values: string[]) => `  keywords:\n${values.map((v) => `    - '${v}'`).join("\n")}\n  condition: keywords`;
     const rule = keywords(["sekurlsa::", "privilege::debug", "kerberos::golden", "mimidrv.sys", "gentilkiwi.com"]);
@@ -227,7 +282,7 @@ describe("prefilter atom clauses", () => {
 });
 
 describe("prefilter counters", () => {
-  it("forgets every mark when its counters wrap, so a mark from 2^31 events ago never counts again", async () => {
+  it("forgets every mark of an earlier event, and every scan mark when the scan counter wraps", async () => {
     const { Prefilter } = await import("../src/prefilter.ts");
     const atom = (field: string, literal: string, kind: Atom["kind"]): Atom => ({ field, literal, kind });
     const fillers = Array.from({ length: 20 }, (_, index) => ({ name: `filler ${index}`, clauses: [[atom("image", `\\never-${index}.exe`, "endswith")]] }));
@@ -242,10 +297,9 @@ describe("prefilter counters", () => {
     // Event 1 marks the Image clause of "cmd with -x" and the clauses of "-y" and "-z"; its second scan (scan 2) sees
     // "-y" and "-z".
     expect(names({ Image: "C:\\Windows\\cmd.exe", CommandLine: "-y -z" })).toEqual(["-y", "-z"]);
-    const counters = prefilter as unknown as { generation: number; scanGeneration: number };
-    counters.generation = 0x7fffffff;
+    const counters = prefilter as unknown as { scanGeneration: number };
     counters.scanGeneration = 0x7fffffff;
-    // Event 1 again: the old marks must neither complete "cmd with -x" nor make the clause of "-y" look marked already.
+    // The marks of event 1 must neither complete "cmd with -x" nor make the clause of "-y" look marked already.
     expect(names({ CommandLine: "-x -y" })).toEqual(["-y"]);
     // Scan 2 again: the old "seen" mark of "-z" must not hide it.
     expect(names({ CommandLine: "-z" })).toEqual(["-z"]);
