@@ -39,6 +39,7 @@ const QUARTERS_MINIMUM_LENGTH = 64;
 const GRAM_INDEX_MINIMUM_TABLE_BYTES = 1024 * 1024;
 /** Marks three-character keys apart from four-character ones (7 bits per character, 28 bits). */
 const TRIPLE_TAG = 1 << 28;
+/** Knuth's multiplicative hash (2^32 divided by the golden ratio): its high bits index the Bloom bits and the slots. */
 const GRAM_HASH = 0x9e3779b1;
 /** Fields of an entry in `GramIndex.entries`. */
 const ENTRY_ID = 0;
