@@ -77,9 +77,9 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
     let records = 0;
     let findings = 0;
     for (const bytes of samples) {
-      for await (const record of reader(bytes)) {
-        records++;
-        if (side) findings += evaluate(side, record);
+      for await (const chunk of reader(bytes)) {
+        records += chunk.length;
+        if (side) for (const record of chunk) findings += evaluate(side, record);
       }
     }
     return { records, findings };
@@ -108,6 +108,10 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
   return { firstMs: totals[0]! / rounds, secondMs: totals[1]! / rounds, secondWon, records, findings };
 }
 
+async function* chunksOf(reader: EvtxReader, bytes: Uint8Array): AsyncIterable<unknown> {
+  for await (const chunk of reader(bytes)) yield* chunk;
+}
+
 /**
  * --per-record: both sides evaluate each record in turn, the first one alternating; per side, the sum over the records of
  * the median time of that record's evaluations. `secondWon` counts the records on which the side set up second was faster.
@@ -124,7 +128,7 @@ async function medianPerRecord(
   for (let pass = 0; pass < passes; pass++) {
     let record = 0;
     for (const bytes of samples) {
-      for await (const raw of reader(bytes)) {
+      for await (const raw of chunksOf(reader, bytes)) {
         turn ^= 1;
         for (const s of turn === 0 ? [0, 1] : [1, 0]) {
           const started = performance.now();

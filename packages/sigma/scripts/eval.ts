@@ -9,7 +9,7 @@
  */
 import { basename, relative } from "node:path";
 import { builtinMapping, loadRuleDirectory, SigmaEngine } from "../src/index.ts";
-import { loadEvtxReader, readRecords } from "./event-sources.ts";
+import { loadEvtxReader, streamRecords } from "./event-sources.ts";
 import { findCases, runCase, toEvents, walk } from "./regression.ts";
 import { argument, requireDirectory } from "./arguments.ts";
 
@@ -36,18 +36,20 @@ async function runAdHoc(rulesDir: string, eventsDir: string, sourceName: string 
   const files = await walk(eventsDir, (name) => /\.(evtx|json|jsonl|ndjson|log|txt|raw)$/i.test(name));
   let total = 0;
   for (const file of files) {
-    const batch = await readRecords(file, reader).catch((error: Error) => {
-      console.error(`${file}: ${error.message}`);
-      return undefined;
-    });
-    if (!batch) continue;
-    for (const record of batch.records) {
-      for (const event of toEvents(record, mapping, undefined)) {
-        for (const finding of engine.process(event)) {
-          total++;
-          process.stdout.write(`${JSON.stringify({ eventFile: relative(eventsDir, file), ...finding })}\n`);
+    try {
+      // Chunk by chunk: a log of millions of records is never held in memory at once.
+      for await (const batch of streamRecords(file, reader)) {
+        for (const record of batch.records) {
+          for (const event of toEvents(record, mapping, undefined)) {
+            for (const finding of engine.process(event)) {
+              total++;
+              process.stdout.write(`${JSON.stringify({ eventFile: relative(eventsDir, file), ...finding })}\n`);
+            }
+          }
         }
       }
+    } catch (error) {
+      console.error(`${file}: ${(error as Error).message}`);
     }
   }
   console.error(`sigma: ${total} findings from ${files.length} files (${basename(eventsDir)}) with ${engine.detectionRules.length} rules`);
