@@ -11,8 +11,10 @@
  * scavenge or a busy moment of the host moves no median. Identical code on both sides then differs by 1–5 %, the side
  * set up second being slower, which the two orders cancel (to about ±20 µs per pass, where blocks give ±100 µs). Each
  * evaluation follows the other version's, so both run colder than in bench:sigma: read the difference, not the figures.
+ * With --per-chunk, the unit is a chunk's records evaluated together, as bench:sigma evaluates them (ADR 015): the closest
+ * to the bench's cache conditions, and as precise (identical code: −0.001 and +0.001 ms per pass with --rounds 15).
  * Versions are git refs, or `worktree` for the files as they are; each is copied to packages/sigma/.ab/.
- * Usage: npm run bench:sigma:ab -- [--base REF] [--change REF|worktree] [--rounds N] [--per-record] [--rules DIR] [--samples DIR]
+ * Usage: npm run bench:sigma:ab -- [--base REF] [--change REF|worktree] [--rounds N] [--per-record | --per-chunk] [--rules DIR] [--samples DIR]
  * Ends with `sigma-ab: change − base = D ms per pass of R records (X base first, Y change first)`.
  */
 import { execFileSync, spawnSync } from "node:child_process";
@@ -32,6 +34,7 @@ const samplesDir = argument("--samples") ?? join(corpora, "evtx-attack-samples")
 const rounds = Number(argument("--rounds") ?? "40");
 const PASSES_PER_BLOCK = 20;
 const perRecord = process.argv.includes("--per-record");
+const perChunk = process.argv.includes("--per-chunk");
 
 class UsageError extends Error {}
 
@@ -41,6 +44,8 @@ interface OrderResult {
   secondMs: number;
   secondWon: number;
   records: number;
+  /** What secondWon counts: rounds, records or chunks. */
+  units: number;
   findings: [number, number];
 }
 
@@ -92,7 +97,7 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
   for (let i = 0; i < 3; i++) for (const side of sides) await pass(side);
   const records = (await pass(undefined)).records;
   const findings: [number, number] = [(await pass(sides[0])).findings, (await pass(sides[1])).findings];
-  if (perRecord) return { ...(await medianPerRecord(sides, records, reader, samples)), records, findings };
+  if (perRecord || perChunk) return { ...(await medianPerUnit(sides, reader, samples, perChunk)), records, findings };
   const totals = [0, 0];
   let secondWon = 0;
   for (let round = 0; round < rounds; round++) {
@@ -105,43 +110,45 @@ async function measureOrder(first: string, second: string): Promise<OrderResult>
     totals[1]! += costs[1]!;
     if (costs[1]! < costs[0]!) secondWon++;
   }
-  return { firstMs: totals[0]! / rounds, secondMs: totals[1]! / rounds, secondWon, records, findings };
-}
-
-async function* chunksOf(reader: EvtxReader, bytes: Uint8Array): AsyncIterable<unknown> {
-  for await (const chunk of reader(bytes)) yield* chunk;
+  return { firstMs: totals[0]! / rounds, secondMs: totals[1]! / rounds, secondWon, records, findings, units: rounds };
 }
 
 /**
  * --per-record: both sides evaluate each record in turn, the first one alternating; per side, the sum over the records of
- * the median time of that record's evaluations. `secondWon` counts the records on which the side set up second was faster.
+ * the median time of that record's evaluations. --per-chunk: the same for each chunk's records evaluated together, as
+ * bench:sigma evaluates them. `secondWon` counts the records (chunks) on which the side set up second was faster.
  */
-async function medianPerRecord(
+async function medianPerUnit(
   sides: WindowsBench[],
-  records: number,
   reader: EvtxReader,
   samples: readonly Uint8Array[],
-): Promise<Pick<OrderResult, "firstMs" | "secondMs" | "secondWon">> {
+  byChunk: boolean,
+): Promise<Pick<OrderResult, "firstMs" | "secondMs" | "secondWon" | "units">> {
+  const unitsOf = (chunk: unknown[]) => (byChunk ? [chunk] : chunk.map((record) => [record]));
+  let units = 0;
+  for (const bytes of samples) for await (const chunk of reader(bytes)) units += unitsOf(chunk).length;
   const passes = rounds * PASSES_PER_BLOCK;
-  const times = [new Float64Array(records * passes), new Float64Array(records * passes)];
+  const times = [new Float64Array(units * passes), new Float64Array(units * passes)];
   let turn = 0;
   for (let pass = 0; pass < passes; pass++) {
-    let record = 0;
+    let unit = 0;
     for (const bytes of samples) {
-      for await (const raw of chunksOf(reader, bytes)) {
-        turn ^= 1;
-        for (const s of turn === 0 ? [0, 1] : [1, 0]) {
-          const started = performance.now();
-          evaluate(sides[s]!, raw);
-          times[s]![record * passes + pass] = performance.now() - started;
+      for await (const chunk of reader(bytes)) {
+        for (const records of unitsOf(chunk)) {
+          turn ^= 1;
+          for (const s of turn === 0 ? [0, 1] : [1, 0]) {
+            const started = performance.now();
+            for (const record of records) evaluate(sides[s]!, record);
+            times[s]![unit * passes + pass] = performance.now() - started;
+          }
+          unit++;
         }
-        record++;
       }
     }
   }
-  const medians = times.map((all) => Array.from({ length: records }, (_, record) => all.slice(record * passes, (record + 1) * passes).sort()[passes >> 1]!));
+  const medians = times.map((all) => Array.from({ length: units }, (_, unit) => all.slice(unit * passes, (unit + 1) * passes).sort()[passes >> 1]!));
   const sum = (values: number[]) => values.reduce((total, value) => total + value, 0);
-  return { firstMs: sum(medians[0]!), secondMs: sum(medians[1]!), secondWon: medians[1]!.filter((ms, record) => ms < medians[0]![record]!).length };
+  return { firstMs: sum(medians[0]!), secondMs: sum(medians[1]!), secondWon: medians[1]!.filter((ms, unit) => ms < medians[0]![unit]!).length, units };
 }
 
 if (process.argv[2] === "--order") {
@@ -169,6 +176,7 @@ if (process.argv[2] === "--order") {
   const runOrder = (first: string, second: string): OrderResult => {
     const args = ["--import", "tsx", fileURLToPath(import.meta.url), "--order", first, second, "--rounds", String(rounds), "--rules", rulesDir, "--samples", samplesDir];
     if (perRecord) args.push("--per-record");
+    if (perChunk) args.push("--per-chunk");
     const child = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
     if (child.status !== 0) throw new Error(`measuring ${first} then ${second} failed:\n${child.stderr}`);
     return JSON.parse(child.stdout.trim().split("\n").pop()!) as OrderResult;
@@ -180,8 +188,8 @@ if (process.argv[2] === "--order") {
   const inBaseFirst = baseFirst.secondMs - baseFirst.firstMs;
   const inChangeFirst = changeFirst.firstMs - changeFirst.secondMs;
   console.log(`base ${base}: ${baseFirst.firstMs.toFixed(3)} and ${changeFirst.secondMs.toFixed(3)} ms per pass; change ${change}: ${baseFirst.secondMs.toFixed(3)} and ${changeFirst.firstMs.toFixed(3)}`);
-  const of = perRecord ? `records the change was faster on` : `rounds the change won`;
-  const total = perRecord ? baseFirst.records : rounds;
+  const of = perRecord ? `records the change was faster on` : perChunk ? `chunks the change was faster on` : `rounds the change won`;
+  const total = baseFirst.units;
   console.log(`${of}: ${baseFirst.secondWon} of ${total} set up second, ${total - changeFirst.secondWon} of ${total} set up first`);
   if (baseFirst.findings[0] !== baseFirst.findings[1]) console.log(`findings per pass differ: base ${baseFirst.findings[0]}, change ${baseFirst.findings[1]}`);
   console.log(
