@@ -559,20 +559,42 @@ export class SkipCheck {
   /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
   mayContain(text: string): boolean {
     if (this.dottedI && text.includes("\u0130")) return true;
-    const window = this.window;
-    const shifts = this.shifts;
+    return this.block === 2 ? this.mayContainByPairs(text) : this.mayContainByBlocks(text);
+  }
+
+  /** mayContain for blocks of two characters, read inline: keyword scans check every value of every event this way. */
+  private mayContainByPairs(text: string): boolean {
+    const { window, shifts } = this;
+    for (let end = window - 1; end < text.length; ) {
+      const first = text.charCodeAt(end - 1);
+      const second = text.charCodeAt(end);
+      const index = (first | second) > 127 ? this.foldedPair(first, second) : FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!;
+      if (index < 0) return true;
+      const shift = shifts[index]!;
+      if (shift > 0) end += shift;
+      else if (this.windowHolds(text, end, index)) return true;
+      else end++;
+    }
+    return false;
+  }
+
+  private mayContainByBlocks(text: string): boolean {
+    const { window, shifts } = this;
     for (let end = window - 1; end < text.length; ) {
       const index = this.blockAt(text, end);
       if (index < 0) return true;
       const shift = shifts[index]!;
-      if (shift > 0) {
-        end += shift;
-        continue;
-      }
-      const start = end - window + 1;
-      for (const literal of this.endingWith.get(index)!) if (equalsFolded(text, start, literal)) return true;
-      end++;
+      if (shift > 0) end += shift;
+      else if (this.windowHolds(text, end, index)) return true;
+      else end++;
     }
+    return false;
+  }
+
+  /** Whether a literal whose first `window` characters end with the block `index` starts where the window ending at `end` does. */
+  private windowHolds(text: string, end: number, index: number): boolean {
+    const start = end - this.window + 1;
+    for (const literal of this.endingWith.get(index)!) if (equalsFolded(text, start, literal)) return true;
     return false;
   }
 }
