@@ -559,32 +559,13 @@ export class SkipCheck {
   /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
   mayContain(text: string): boolean {
     if (this.dottedI && text.includes("\u0130")) return true;
-    return this.block === 2 ? this.mayContainByPairs(text) : this.mayContainByBlocks(text);
-  }
-
-  /** mayContain for blocks of two characters, read inline: keyword scans check every value of every event this way. */
-  private mayContainByPairs(text: string): boolean {
-    const { window, shifts } = this;
-    for (let end = window - 1; end < text.length; ) {
-      const first = text.charCodeAt(end - 1);
-      const second = text.charCodeAt(end);
-      const index = (first | second) > 127 ? this.foldedPair(first, second) : FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!;
-      if (index < 0) return true;
-      const shift = shifts[index]!;
-      if (shift > 0) end += shift;
-      else if (this.windowHolds(text, end, index)) return true;
-      else end++;
-    }
-    return false;
-  }
-
-  private mayContainByBlocks(text: string): boolean {
     const { window, shifts } = this;
     for (let end = window - 1; end < text.length; ) {
       const index = this.blockAt(text, end);
       if (index < 0) return true;
       const shift = shifts[index]!;
       if (shift > 0) end += shift;
+      // Comparing literals is rare: kept out of the loop, which keyword scans run over every value of every event.
       else if (this.windowHolds(text, end, index)) return true;
       else end++;
     }
