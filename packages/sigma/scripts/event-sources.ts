@@ -3,6 +3,7 @@
  * can be loaded; JSON files may hold one object, an array, JSON Lines or pretty-printed objects back to back
  * (evtx_dump output); any other text file is read line by line.
  */
+import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { extname } from "node:path";
 
@@ -11,7 +12,7 @@ import { extname } from "node:path";
  * The parser decodes a whole chunk at once; consumers evaluate its records together, so that parsing and evaluation
  * do not take turns record by record, each pushing the other's working set out of the caches.
  */
-export type EvtxReader = (bytes: Uint8Array) => AsyncIterable<unknown[]>;
+export type EvtxReader = (source: Uint8Array | AsyncIterable<Uint8Array>) => AsyncIterable<unknown[]>;
 
 export interface RecordBatch {
   file: string;
@@ -25,10 +26,10 @@ export interface RecordBatch {
 export async function loadEvtxReader(): Promise<{ reader?: EvtxReader; problem?: string }> {
   try {
     const wasm = await import("@corvid/wasm");
-    const reader: EvtxReader = async function* (bytes) {
+    const reader: EvtxReader = async function* (source) {
       let records: unknown[] = [];
       let chunk = -1;
-      for await (const item of wasm.parseEvtx(bytes, { format: "object" })) {
+      for await (const item of wasm.parseEvtx(source, { format: "object" })) {
         if (item.chunk !== chunk && records.length > 0) {
           yield records;
           records = [];
@@ -87,7 +88,8 @@ export async function* streamRecords(file: string, evtx: EvtxReader | undefined)
   if (extension === ".evtx") {
     if (!evtx) return;
     let empty = true;
-    for await (const chunk of evtx(await readFile(file))) {
+    // The file is read as a stream too: neither its bytes nor its records are held whole.
+    for await (const chunk of evtx(createReadStream(file))) {
       const records = chunk.filter((item) => !isFailure(item));
       empty = false;
       yield { file, via: "evtx-wasm", records, failures: chunk.length - records.length };
