@@ -182,6 +182,18 @@ describe("re", () => {
     expect(matches(sel("    CommandLine|re: 'a.*b'"), { CommandLine: "a\nb" })).toBe(false);
     expect(matches(sel("    CommandLine|re|i: 'A.*B'"), { CommandLine: "xaYb" })).toBe(true);
   });
+  it("holds for a list when any of its expressions does, each keeping its anchors, alternatives, groups and flags", () => {
+    const values = ["^start", "end$", "(x)y", "(a)\\1", "(?<pair>b)\\k<pair>", "(?<pair>c)\\k<pair>", "(?i)MiXeD", "p|q", "\\+.*\\+", "(?s)one.two"];
+    const detection = sel(`    CommandLine|re:\n${values.map((value) => `      - '${value}'`).join("\n")}`);
+    const expected = (text: string) =>
+      values.some((value) => {
+        const inline = /^\(\?([is])\)/.exec(value);
+        return new RegExp(inline ? value.slice(inline[0].length) : value, inline?.[1] ?? "").test(text);
+      });
+    const texts = ["start here", "a start", "the end", "end it", "xy", "xaay", "xaby", "bb", "cc", "cb", "mixed", "MIXED", "p", "q", "a+b+", "a+b", "one\ntwo", "one two", "ONE\nTWO", ""];
+    for (const text of texts) expect(matches(detection, { CommandLine: text }), text).toBe(expected(text));
+    expect(compileErrors(sel("    CommandLine|re:\n      - 'fine'\n      - '(unclosed'"))[0]).toMatch(/invalid regular expression "\(unclosed"/);
+  });
   it("accepts PCRE leading inline flags", () => {
     expect(matches(sel("    CommandLine|re: '(?i)invoke-expression'"), { CommandLine: "INVOKE-EXPRESSION" })).toBe(true);
   });
