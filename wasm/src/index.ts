@@ -1,5 +1,6 @@
 // The only entry other packages import: every format's public API.
 export { ParseError, type ParseErrorDetails, type ParsedFormat } from "./errors.ts";
+export { compileGramScanner } from "./load.ts";
 export { type ByteSource, type RandomAccessReader, blobReader } from "./byte-source.ts";
 export {
   type EvtxEvent, type EvtxFailure, type EvtxFormat, type EvtxItem, type EvtxOptions, type EvtxRecord, type EvtxStream,

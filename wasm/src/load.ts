@@ -1,13 +1,16 @@
 import type { ParsedFormat } from "./errors.ts";
 
+/** A module of the build folder: a format's parser, or the gram index that @corvid/sigma's literal search reads text with. */
+export type WasmModuleName = ParsedFormat | "grams";
+
 /**
- * Compiled modules are cached per format. In browsers and extension service workers the bytes are
+ * Compiled modules are cached by name. In browsers and extension service workers the bytes are
  * fetched next to this module; in Node they are read from the build folder. Callers that already hold
  * the bytes (an SEA asset, a bundler import) pass them to `compileFormat` directly.
  */
-const compiled = new Map<ParsedFormat, Promise<WebAssembly.Module>>();
+const compiled = new Map<WasmModuleName, Promise<WebAssembly.Module>>();
 
-export function compileFormat(format: ParsedFormat, bytes?: BufferSource): Promise<WebAssembly.Module> {
+export function compileFormat(format: WasmModuleName, bytes?: BufferSource): Promise<WebAssembly.Module> {
   let module = compiled.get(format);
   if (!module) {
     module = (bytes ? Promise.resolve(bytes) : readBuiltModule(format)).then((b) => WebAssembly.compile(b));
@@ -16,7 +19,7 @@ export function compileFormat(format: ParsedFormat, bytes?: BufferSource): Promi
   return module;
 }
 
-async function readBuiltModule(format: ParsedFormat): Promise<BufferSource> {
+async function readBuiltModule(format: WasmModuleName): Promise<BufferSource> {
   const url = new URL(`../build/${format}.wasm`, import.meta.url);
   if (url.protocol === "file:") {
     // Node cannot fetch file: URLs; this dynamic import is skipped in browsers.
@@ -41,4 +44,12 @@ export async function instantiateFormat(format: ParsedFormat): Promise<WebAssemb
       seed: () => Date.now(),
     },
   });
+}
+
+/**
+ * The compiled gram index of @corvid/sigma, for `new SigmaEngine(rules, { gramScanner })`: the engine instantiates it
+ * synchronously for each large automaton, which is why it takes a compiled module rather than loading one itself.
+ */
+export function compileGramScanner(bytes?: BufferSource): Promise<WebAssembly.Module> {
+  return compileFormat("grams", bytes);
 }

@@ -9,7 +9,7 @@
  */
 import { basename, relative } from "node:path";
 import { builtinMapping, loadRuleDirectory, SigmaEngine } from "../src/index.ts";
-import { loadEvtxReader, streamRecords } from "./event-sources.ts";
+import { loadEvtxReader, loadGramScanner, streamRecords } from "./event-sources.ts";
 import { findCases, runCase, toEvents, walk } from "./regression.ts";
 import { argument, requireDirectory } from "./arguments.ts";
 
@@ -29,7 +29,9 @@ async function runRegression(root: string, jsonOnly: boolean): Promise<void> {
 async function runAdHoc(rulesDir: string, eventsDir: string, sourceName: string | undefined): Promise<void> {
   const loaded = await loadRuleDirectory(rulesDir);
   for (const error of loaded.errors) console.error(`rule not loaded: ${error.message}`);
-  const engine = new SigmaEngine(loaded.rules);
+  const { gramScanner, problem: scannerProblem } = await loadGramScanner();
+  if (!gramScanner) console.error(`gram scanner unavailable (${scannerProblem}); long command lines are read without it`);
+  const engine = new SigmaEngine(loaded.rules, { gramScanner });
   const mapping = sourceName ? builtinMapping(sourceName) : undefined;
   const { reader, problem } = await loadEvtxReader();
   if (!reader) console.error(`EVTX parser unavailable (${problem}); .evtx files are skipped`);

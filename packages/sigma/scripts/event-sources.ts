@@ -45,6 +45,19 @@ export async function loadEvtxReader(): Promise<{ reader?: EvtxReader; problem?:
   }
 }
 
+/**
+ * The compiled gram index of @corvid/wasm for `SigmaEngine`, or undefined (with why) when the WASM build is missing:
+ * the engine is then slower on long command lines, not different.
+ */
+export async function loadGramScanner(): Promise<{ gramScanner?: WebAssembly.Module; problem?: string }> {
+  try {
+    const wasm = await import("@corvid/wasm");
+    return { gramScanner: await wasm.compileGramScanner() };
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+}
+
 /** Splits text holding one or more JSON values (array, JSON Lines, or objects back to back). */
 export function parseJsonValues(text: string): unknown[] {
   const values: unknown[] = [];

@@ -1,6 +1,7 @@
 import { CorrelationTracker } from "./correlation.ts";
 import type { CorrelationType } from "./correlation-spec.ts";
 import type { EventLogSource, FieldText, SigmaEvent } from "./event.ts";
+import type { GramScanner } from "./literal-search.ts";
 import { Prefilter } from "./prefilter.ts";
 import type { CorrelationRule, DetectionRule, FilterRule, LogSource, RuleMetadata, SigmaRule } from "./rules.ts";
 
@@ -109,6 +110,15 @@ function newFinding(kind: SigmaFinding["kind"], rule: RuleFindingPart, matchedSe
   };
 }
 
+export interface SigmaEngineOptions {
+  /**
+   * The compiled gram index module of @corvid/wasm (`compileGramScanner()`). Pre-selections with thousands of literals
+   * on one field (process command lines) then read its ASCII values in WebAssembly; without it they walk their
+   * transition table, with the same results.
+   */
+  gramScanner?: GramScanner;
+}
+
 /**
  * Evaluates compiled rules against events. Rules are filed by logsource and, where a rule requires
  * particular EventIDs, by EventID, so each event is only tested against the rules that could match it.
@@ -124,7 +134,10 @@ export class SigmaEngine {
   readonly detectionRules: readonly DetectionRule[];
   readonly correlationRules: readonly CorrelationRule[];
 
-  constructor(rules: readonly SigmaRule[]) {
+  constructor(
+    rules: readonly SigmaRule[],
+    private readonly options: SigmaEngineOptions = {},
+  ) {
     this.detectionRules = rules.filter((r): r is DetectionRule => r.kind === "detection");
     this.correlationRules = rules.filter((r): r is CorrelationRule => r.kind === "correlation");
     const filters = rules.filter((r): r is FilterRule => r.kind === "filter");
@@ -215,6 +228,7 @@ export class SigmaEngine {
               rules,
               (indexed) => indexed.rule.detection.atoms,
               (indexed) => indexed.rule.detection.lists,
+              this.options.gramScanner,
             );
       this.prefilters.set(rules, prefilter);
     }

@@ -19,7 +19,8 @@ export {
   type SigmaSchemas,
 } from "./rules.ts";
 export { validateJsonSchema, type JsonSchema, type SchemaViolation } from "./schema.ts";
-export { SigmaEngine, type SigmaFinding } from "./engine.ts";
+export { SigmaEngine, type SigmaEngineOptions, type SigmaFinding } from "./engine.ts";
+export type { GramScanner } from "./literal-search.ts";
 export {
   BUILTIN_MAPPINGS,
   builtinMapping,

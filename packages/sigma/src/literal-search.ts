@@ -35,17 +35,13 @@ const MAX_TABLE_ENTRIES = 4_000_000;
 /** Texts at least this long are read as four quarters at once (`scanQuarters`); shorter ones gain less than the set-up costs. */
 const QUARTERS_MINIMUM_LENGTH = 64;
 
-/** Automata whose transition table is larger than this find ASCII literals in ASCII text with a GramIndex. */
+/** Automata whose transition table is larger than this find ASCII literals in ASCII text with a GramIndex, given a scanner. */
 const GRAM_INDEX_MINIMUM_TABLE_BYTES = 1024 * 1024;
 /** Marks three-character keys apart from four-character ones (7 bits per character, 28 bits). */
 const TRIPLE_TAG = 1 << 28;
 /** Knuth's multiplicative hash (2^32 divided by the golden ratio): its high bits index the Bloom bits and the slots. */
 const GRAM_HASH = 0x9e3779b1;
-/** Fields of an entry in `GramIndex.entries`. */
-const ENTRY_ID = 0;
-const ENTRY_ANCHOR_END = 1;
-const ENTRY_LENGTH = 2;
-const ENTRY_CHARS = 3;
+/** An entry of a gram index list: literal id, index of its anchor's last character, length, start in the characters. */
 const ENTRY_STRIDE = 4;
 
 /** The folded characters of `literal` ending at `end`, `size` of them, 7 bits each. */
@@ -62,35 +58,55 @@ function pushTo(map: Map<number, number[]>, key: number, items: readonly number[
 }
 
 /**
+ * A compiled `grams` module of @corvid/wasm (`compileGramScanner`), instantiated once per large automaton. Without one,
+ * large automata read every text through their transition table.
+ */
+export type GramScanner = WebAssembly.Module;
+
+/** What the gram scanner module exports (wasm/assembly/grams/index.ts). */
+interface GramScannerExports {
+  memory: WebAssembly.Memory;
+  allocate(bytes: number): number;
+  release(pointer: number): void;
+  configure(
+    pairs: number, bits: number, bitShift: number, slotKeys: number, slotLists: number, slotMask: number, slotShift: number,
+    entries: number, chars: number, fold: number,
+  ): void;
+  useBuffers(text: number, out: number, capacity: number): void;
+  scan(length: number): number;
+}
+
+/** Characters and occurrences the first buffers hold; both grow on demand. */
+const GRAM_TEXT_CAPACITY = 4096;
+const GRAM_OUT_CAPACITY = 1024;
+const textEncoder = new TextEncoder();
+
+/**
  * Finds ASCII literals in ASCII text by looking up, at each position, the last two, three and four characters read, in
  * tables of a few dozen kilobytes. Between two events, other work evicts an automaton's table from the caches, and its
  * walk is a chain of dependent reads that each wait on memory (the command-line table has tens of thousands of rows,
  * megabytes). Here the reads at one position do not depend on those before it, so the processor overlaps their misses.
  * Literals of one to three characters are looked up whole; longer ones by one four-character anchor, the one the fewest
  * literals share, then compared character by character. An occurrence has one anchor, so it is reported once.
+ * The tables are built here and read by WebAssembly (ADR 016): the same scan in JavaScript cost 0.06 ms more per pass of
+ * the 137 EVTX sample records, most of it in the command-line scans.
  */
 class GramIndex {
-  /** Per pair of folded characters (first × 128 + second): 0, or 1 + where its list starts in `entries`. */
-  private readonly pairs: Uint16Array | Int32Array;
-  /** Bloom bits over the keys of three- and four-character grams, before their exact open-addressing table. */
-  private readonly gramBits: Int32Array;
-  private readonly bitShift: number;
-  /** Per slot: key + 1 (0 for an empty slot), and where its list starts in `entries`. */
-  private readonly slotKeys: Int32Array;
-  private readonly slotLists: Int32Array;
-  private readonly slotMask: number;
-  private readonly slotShift: number;
-  /** Lists of a count and that many entries (literal id, index of its anchor's last character, length, start in `chars`). */
-  private readonly entries: Int32Array;
-  /** The characters of every literal indexed, one literal after the other. */
-  private readonly chars: Uint8Array;
+  private readonly wasm: GramScannerExports;
+  private textAt = 0;
+  private textCapacity = 0;
+  private outAt = 0;
+  private outCapacity = 0;
+  /** Views of the module's memory, made again whenever it grows (which detaches the old buffer). */
+  private textView = new Uint8Array(0);
+  private outView = new Int32Array(0);
 
   /** Undefined when an ASCII literal holds NUL, which the grams read before the first character of a text. */
-  static of(literals: readonly string[]): GramIndex | undefined {
-    return literals.some((literal) => isAscii(literal) && literal.includes("\u0000")) ? undefined : new GramIndex(literals);
+  static of(literals: readonly string[], scanner: GramScanner): GramIndex | undefined {
+    return literals.some((literal) => isAscii(literal) && literal.includes("\u0000")) ? undefined : new GramIndex(literals, scanner);
   }
 
-  private constructor(literals: readonly string[]) {
+  private constructor(literals: readonly string[], scanner: GramScanner) {
     const anchorsOf = (literal: string): number[] => {
       const keys: number[] = [];
       for (let end = 3; end < literal.length; end++) keys.push(gramKey(literal, end, 4));
@@ -119,79 +135,84 @@ class GramIndex {
       }
       for (let i = 0; i < literal.length; i++) chars.push(literal.charCodeAt(i));
     });
-    this.chars = Uint8Array.from(chars);
     const entries: number[] = [];
     const listOf = (items: readonly number[]): number => {
       entries.push(items.length / ENTRY_STRIDE, ...items);
       return entries.length - items.length - 1;
     };
-    const pairLists = new Int32Array(128 * 128);
-    for (const [pair, items] of byPair) pairLists[pair] = listOf(items) + 1;
-    this.pairs = entries.length < 0xffff ? Uint16Array.from(pairLists) : pairLists;
+    const pairs = new Int32Array(128 * 128);
+    for (const [pair, items] of byPair) pairs[pair] = listOf(items) + 1;
     // About 64 bits per key: a position's two lookups rarely hit a key that is not there.
     const bitsLog = Math.min(20, Math.max(10, Math.ceil(Math.log2(byGram.size * 64 + 1))));
-    this.gramBits = new Int32Array((1 << bitsLog) >> 5);
-    this.bitShift = 32 - bitsLog;
+    const gramBits = new Int32Array((1 << bitsLog) >> 5);
+    const bitShift = 32 - bitsLog;
     const slotsLog = Math.max(4, Math.ceil(Math.log2(byGram.size * 2 + 1)));
-    this.slotKeys = new Int32Array(1 << slotsLog);
-    this.slotLists = new Int32Array(1 << slotsLog);
-    this.slotMask = (1 << slotsLog) - 1;
-    this.slotShift = 32 - slotsLog;
+    const slotKeys = new Int32Array(1 << slotsLog);
+    const slotLists = new Int32Array(1 << slotsLog);
+    const slotMask = (1 << slotsLog) - 1;
+    const slotShift = 32 - slotsLog;
     for (const [key, items] of byGram) {
       const hash = Math.imul(key, GRAM_HASH);
-      const bit = hash >>> this.bitShift;
-      this.gramBits[bit >> 5]! |= 1 << (bit & 31);
-      let slot = hash >>> this.slotShift;
-      while (this.slotKeys[slot] !== 0) slot = (slot + 1) & this.slotMask;
-      this.slotKeys[slot] = key + 1;
-      this.slotLists[slot] = listOf(items);
+      const bit = hash >>> bitShift;
+      gramBits[bit >> 5]! |= 1 << (bit & 31);
+      let slot = hash >>> slotShift;
+      while (slotKeys[slot] !== 0) slot = (slot + 1) & slotMask;
+      slotKeys[slot] = key + 1;
+      slotLists[slot] = listOf(items);
     }
-    this.entries = Int32Array.from(entries);
+    const instance = new WebAssembly.Instance(scanner, {
+      env: {
+        abort(_message: number, _file: number, line: number, column: number): never {
+          throw new Error(`grams.wasm aborted at ${line}:${column}`);
+        },
+      },
+    });
+    this.wasm = instance.exports as unknown as GramScannerExports;
+    const copy = (table: Int32Array | Uint8Array): number => {
+      const at = this.wasm.allocate(table.byteLength);
+      new Uint8Array(this.wasm.memory.buffer, at, table.byteLength).set(new Uint8Array(table.buffer, table.byteOffset, table.byteLength));
+      return at;
+    };
+    this.wasm.configure(
+      copy(pairs), copy(gramBits), bitShift, copy(slotKeys), copy(slotLists), slotMask, slotShift,
+      copy(Int32Array.from(entries)), copy(Uint8Array.from(chars)), copy(FOLD_ASCII),
+    );
+    this.useBuffers(GRAM_TEXT_CAPACITY, GRAM_OUT_CAPACITY);
   }
 
-  /** Like `AhoCorasick.scan` on a text read as it is; undefined, having maybe reported some occurrences, at a non-ASCII character. */
+  /** Replaces the text and occurrence buffers by larger ones (at least these capacities). */
+  private useBuffers(textCapacity: number, outCapacity: number): void {
+    const { wasm } = this;
+    if (textCapacity > this.textCapacity) {
+      if (this.textAt !== 0) wasm.release(this.textAt);
+      this.textAt = wasm.allocate(textCapacity);
+      this.textCapacity = textCapacity;
+    }
+    if (outCapacity > this.outCapacity) {
+      if (this.outAt !== 0) wasm.release(this.outAt);
+      this.outAt = wasm.allocate(outCapacity * 8);
+      this.outCapacity = outCapacity;
+    }
+    wasm.useBuffers(this.textAt, this.outAt, this.outCapacity);
+    this.textView = new Uint8Array(wasm.memory.buffer, this.textAt, this.textCapacity);
+    this.outView = new Int32Array(wasm.memory.buffer, this.outAt, 2 * this.outCapacity);
+  }
+
+  /** Like `AhoCorasick.scan` on a text read as it is; undefined, having reported nothing, when the text is not all ASCII. */
   scan(text: string, visit: OccurrenceVisitor): boolean | undefined {
-    const { pairs, gramBits, bitShift } = this;
-    let gram = 0;
-    for (let i = 0; i < text.length; i++) {
-      const code = text.charCodeAt(i);
-      if (code > 127) return undefined;
-      gram = ((gram << 7) | FOLD_ASCII[code]!) & 0xfffffff;
-      const pair = pairs[gram & 0x3fff]!;
-      if (pair !== 0 && this.report(pair - 1, i, text, visit)) return true;
-      const triple = (gram & 0x1fffff) | TRIPLE_TAG;
-      const tripleBit = Math.imul(triple, GRAM_HASH) >>> bitShift;
-      if ((gramBits[tripleBit >> 5]! & (1 << (tripleBit & 31))) !== 0 && this.lookUp(triple, i, text, visit)) return true;
-      const quadBit = Math.imul(gram, GRAM_HASH) >>> bitShift;
-      if ((gramBits[quadBit >> 5]! & (1 << (quadBit & 31))) !== 0 && this.lookUp(gram, i, text, visit)) return true;
+    if (text.length > this.textCapacity) this.useBuffers(2 ** Math.ceil(Math.log2(text.length)), this.outCapacity);
+    // UTF-8 is ASCII byte for byte, and any other character makes it longer than the text.
+    const { read, written } = textEncoder.encodeInto(text, this.textView);
+    if (read !== text.length || written !== text.length) return undefined;
+    let count = this.wasm.scan(text.length);
+    if (count < 0) return undefined;
+    if (count > this.outCapacity) {
+      // The text stays where it is: growing memory keeps its contents.
+      this.useBuffers(this.textCapacity, count);
+      count = this.wasm.scan(text.length);
     }
-    return false;
-  }
-
-  private lookUp(key: number, end: number, text: string, visit: OccurrenceVisitor): boolean {
-    const { slotKeys, slotMask } = this;
-    for (let slot = Math.imul(key, GRAM_HASH) >>> this.slotShift; slotKeys[slot] !== 0; slot = (slot + 1) & slotMask) {
-      if (slotKeys[slot] === key + 1) return this.report(this.slotLists[slot]!, end, text, visit);
-    }
-    return false;
-  }
-
-  /** Reports the literals of the list at `list` whose anchor, ending at `end`, lies in an occurrence. */
-  private report(list: number, end: number, text: string, visit: OccurrenceVisitor): boolean {
-    const { entries, chars } = this;
-    for (let at = list + 1, stop = at + entries[list]! * ENTRY_STRIDE; at < stop; at += ENTRY_STRIDE) {
-      const length = entries[at + ENTRY_LENGTH]!;
-      const start = end - entries[at + ENTRY_ANCHOR_END]!;
-      if (start < 0 || start + length > text.length) continue;
-      // The anchor's characters are known to match; a literal of up to four characters is all anchor.
-      if (length > 4) {
-        const first = entries[at + ENTRY_CHARS]!;
-        let k = 0;
-        while (k < length && FOLD_ASCII[text.charCodeAt(start + k)] === chars[first + k]) k++;
-        if (k < length) continue;
-      }
-      if (visit(entries[at + ENTRY_ID]!, start + length - 1, text.length)) return true;
-    }
+    const out = this.outView;
+    for (let k = 0; k < count; k++) if (visit(out[2 * k]!, out[2 * k + 1]!, text.length)) return true;
     return false;
   }
 }
@@ -227,7 +248,8 @@ export class AhoCorasick {
   /** For automata too large to stay in the caches: scans ASCII text instead of the table. */
   private readonly grams: GramIndex | undefined;
 
-  constructor(literals: readonly string[]) {
+  /** @param gramScanner reads ASCII texts of large automata by grams (GramIndex) */
+  constructor(literals: readonly string[], gramScanner?: GramScanner) {
     this.asciiLiterals = literals.every(isAscii);
     const trie: Map<number, number>[] = [new Map()];
     const outputsOf: number[][] = [[]];
@@ -308,7 +330,9 @@ export class AhoCorasick {
     });
     const width = asciiCodes.length + 1;
     this.classCount = width;
-    if (count * width > MAX_TABLE_ENTRIES || count * width * 2 >= GRAM_INDEX_MINIMUM_TABLE_BYTES) this.grams = GramIndex.of(literals);
+    if (gramScanner !== undefined && (count * width > MAX_TABLE_ENTRIES || count * width * 2 >= GRAM_INDEX_MINIMUM_TABLE_BYTES)) {
+      this.grams = GramIndex.of(literals, gramScanner);
+    }
     if (count * width > MAX_TABLE_ENTRIES) return;
     // Two-byte entries keep more rows in cache; the command-line automaton has tens of thousands of states.
     const table = count <= 0xffff ? new Uint16Array(count * width) : new Int32Array(count * width);

@@ -5,7 +5,7 @@
  * field value finds every rule that could match, however many rules there are; only those rules run their full test.
  */
 import { toText, type SigmaEvent } from "./event.ts";
-import { AhoCorasick, SkipCheck, type OccurrenceVisitor } from "./literal-search.ts";
+import { AhoCorasick, SkipCheck, type GramScanner, type OccurrenceVisitor } from "./literal-search.ts";
 
 /** Atom field name of keyword searches: the literal may occur in any field. */
 export const ANY_FIELD = "*";
@@ -240,11 +240,13 @@ export class Prefilter<T> {
 
   /**
    * @param listsOf value lists of an item, which this pre-selection decides when it scans their field
+   * @param gramScanner reads long ASCII values of fields with thousands of literals (see AhoCorasick)
    */
   constructor(
     private readonly items: readonly T[],
     atomsOf: (item: T) => AtomClauses,
     listsOf: (item: T) => readonly DecidableList[] = () => [],
+    gramScanner?: GramScanner,
   ) {
     const byField = new Map<string, { atom: Atom; clause: number }[]>();
     /** Per clause: item << CLAUSE_COUNT_BITS | number of clauses for an item's first clause, -1 for other clauses. */
@@ -324,7 +326,7 @@ export class Prefilter<T> {
         empty: Int32Array.from(empty),
         literalInfo,
         literalClauses: Int32Array.from(literalClauses),
-        automaton: texts.length > 0 ? new AhoCorasick(texts) : undefined,
+        automaton: texts.length > 0 ? new AhoCorasick(texts, gramScanner) : undefined,
         skipCheck,
         scalarLiterals: texts.some((literal) => SCALAR_TEXT.test(literal)),
         shortest: Math.min(...texts.map((literal) => literal.length)),

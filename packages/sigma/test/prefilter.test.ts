@@ -1,3 +1,4 @@
+import { compileGramScanner } from "@corvid/wasm";
 import { describe, expect, it } from "vitest";
 import { SigmaEngine, SigmaEvent } from "../src/index.ts";
 import { AhoCorasick, LiteralSetMatcher, SkipCheck } from "../src/literal-search.ts";
@@ -6,6 +7,7 @@ import { requiredRegexLiteral } from "../src/regex-literal.ts";
 import { matches, rulesFrom } from "./helpers.ts";
 
 const contains = (literal: string): Atom => ({ field: "f", literal, kind: "contains" });
+const gramScanner = await compileGramScanner();
 
 describe("literal set matching (Aho-Corasick)", () => {
   // ASCII characters use the dense transition table, others the trie's fail links: both must agree on shared states.
@@ -107,15 +109,26 @@ describe("Aho-Corasick scans", () => {
       "k\\x",
     ]),
   ];
-  const large = new AhoCorasick(many);
+  const large = new AhoCorasick(many, gramScanner);
+  const tableOnly = new AhoCorasick(many);
   it("reports every occurrence once when a large automaton reads ASCII texts by grams", () => {
     expect((large as unknown as { grams?: unknown }).grams).toBeDefined();
+    expect((tableOnly as unknown as { grams?: unknown }).grams).toBeUndefined();
     for (let length = 0; length < 300; length += 1 + random(7)) {
       const text = random(4) === 0 ? pick("ab -AB", length) : random(3) === 0 ? "x".repeat(length) : pick(wide + "ABCXYZ", length);
       const seen = reported(large, text);
       expect(new Set(seen).size, text).toBe(seen.length);
       expect(new Set(seen), text).toEqual(occurrencesIn(text.toLowerCase(), many));
+      expect(new Set(reported(tableOnly, text)), text).toEqual(new Set(seen));
     }
+  });
+  it("grows the gram scanner's buffers for long texts and many occurrences", () => {
+    // 20,000 characters (past the first text buffer) holding "ab" thousands of times (past the first occurrence buffer).
+    const text = pick("ab -AB", 20_000);
+    const seen = reported(large, text);
+    expect(seen.length).toBeGreaterThan(1024);
+    expect(new Set(seen)).toEqual(occurrencesIn(text.toLowerCase(), many));
+    expect(new Set(reported(large, "x ab x"))).toEqual(occurrencesIn("x ab x", many));
   });
   it("reads a planted literal at the start, in the middle and at the end of a text by grams", () => {
     for (const literal of many.filter((l) => /^[\x00-\x7f]*$/.test(l)).slice(0, 400)) {
