@@ -2,7 +2,7 @@ import { CorrelationTracker } from "./correlation.ts";
 import type { CorrelationType } from "./correlation-spec.ts";
 import type { EventLogSource, FieldText, SigmaEvent } from "./event.ts";
 import type { GramScanner } from "./literal-search.ts";
-import { Prefilter } from "./prefilter.ts";
+import { ANY_FIELD, Prefilter } from "./prefilter.ts";
 import type { CorrelationRule, DetectionRule, FilterRule, LogSource, RuleMetadata, SigmaRule } from "./rules.ts";
 
 /** A rule that fired. Detection findings carry the matched event; correlation findings the contributing events. */
@@ -42,6 +42,11 @@ interface IndexedRule {
   correlations: { tracker: CorrelationTracker; rule: CorrelationRule; ruleIndex: number }[];
   /** False when the rule only feeds correlations (generate: false). */
   reports: boolean;
+  /**
+   * Per atom clause, the fields its atoms read: a literal test only holds on a present field, so the rule cannot match
+   * an event lacking every field of one clause. Lists tested without a pre-selection skip such rules.
+   */
+  clauseFields: readonly (readonly string[])[];
 }
 
 interface Bucket {
@@ -166,6 +171,9 @@ export class SigmaEngine {
         filters: filters.filter((f) => f.targets.some((t) => references.includes(t))),
         correlations,
         reports: correlations.length === 0 || correlations.some((c) => c.rule.correlation.generate),
+        clauseFields: rule.detection.atoms
+          .map((clause) => [...new Set(clause.map((atom) => atom.field))])
+          .filter((fields) => !fields.includes(ANY_FIELD)),
       };
       const key = ruleKey(rule.logsource);
       let bucket = this.buckets.get(key);
@@ -216,7 +224,7 @@ export class SigmaEngine {
     return false;
   }
 
-  private candidates(rules: IndexedRule[], event: SigmaEvent): IndexedRule[] {
+  private prefilterOf(rules: IndexedRule[]): Prefilter<IndexedRule> | null {
     let prefilter = this.prefilters.get(rules);
     if (prefilter === undefined) {
       // Scanning fields costs more than directly testing a few cheap rules.
@@ -232,7 +240,17 @@ export class SigmaEngine {
             );
       this.prefilters.set(rules, prefilter);
     }
-    return prefilter === null ? rules : prefilter.candidates(event);
+    return prefilter;
+  }
+
+  /** Whether the event has a field of each of the rule's atom clauses. */
+  private static hasClauseFields(indexed: IndexedRule, event: SigmaEvent): boolean {
+    for (const fields of indexed.clauseFields) {
+      let present = false;
+      for (let i = 0; i < fields.length && !present; i++) present = event.has(fields[i]!);
+      if (!present) return false;
+    }
+    return true;
   }
 
   /** The detection rules (after filters) that match one event, without touching correlation state. */
@@ -265,7 +283,11 @@ export class SigmaEngine {
   }
 
   private collectMatches(rules: IndexedRule[], event: SigmaEvent, matches: IndexedRule[]): void {
-    for (const indexed of this.candidates(rules, event)) {
+    const prefilter = this.prefilterOf(rules);
+    // A pre-selection only selects rules whose clauses it saw hold, on fields the event has.
+    const candidates = prefilter === null ? rules : prefilter.candidates(event);
+    for (const indexed of candidates) {
+      if (prefilter === null && !SigmaEngine.hasClauseFields(indexed, event)) continue;
       if (indexed.test(event) && (indexed.filters.length === 0 || !SigmaEngine.filtered(indexed, event))) matches.push(indexed);
     }
   }

@@ -34,6 +34,27 @@ const sysmon = (fields: Record<string, unknown>) =>
   SigmaEvent.fromFields(fields, { product: "windows", services: ["sysmon"], categories: ["process_creation"] });
 
 describe("engine", () => {
+  it("tests a rule filed for a whole channel on the events that have one of its alternative fields", () => {
+    const rule = `title: Account name prefix
+logsource:
+    product: windows
+    service: security
+detection:
+    selection1:
+        SamAccountName|startswith: 'SAMTHEADMIN-'
+    selection2:
+        TargetUserName|startswith: 'SAMTHEADMIN-'
+    filter:
+        SubjectUserName: 'ignored'
+    condition: 1 of selection* and not filter
+`;
+    const engine = new SigmaEngine(rulesFrom(rule));
+    const security = (fields: Record<string, unknown>) => SigmaEvent.fromFields(fields, { product: "windows", services: ["security"], categories: [] });
+    expect(engine.match(security({ EventID: 4741, SamAccountName: "SAMTHEADMIN-1$" }))).toHaveLength(1);
+    expect(engine.match(security({ EventID: 4624, TargetUserName: "samtheadmin-2$" }))).toHaveLength(1);
+    expect(engine.match(security({ EventID: 4624, TargetUserName: "samtheadmin-2$", SubjectUserName: "ignored" }))).toHaveLength(0);
+    expect(engine.match(security({ EventID: 5145, ShareName: "SAMTHEADMIN-3" }))).toHaveLength(0);
+  });
   it("turns a match into a finding with rule metadata, ATT&CK tags, event and selection", () => {
     const engine = new SigmaEngine(rulesFrom(processCreation));
     const fields = { EventID: 1, Image: "C:\\Windows\\System32\\curl.exe", CommandLine: "curl -H 'User-Agent: x' http://e" };
