@@ -233,6 +233,40 @@ describe("cidr", () => {
     ];
     for (const [ip, expected] of [...texts, ...[...texts].reverse()]) expect(matches(detection, { Ip: ip }), ip).toBe(expected);
   });
+  it("decides membership bit for bit at every prefix length, IPv4 and IPv6", () => {
+    // Reference: the address as one number, compared above the host bits.
+    const v4 = (text: string) => text.split(".").reduce((value, part) => (value << 8n) | BigInt(part), 0n);
+    const v6 = (text: string) => text.split(":").reduce((value, group) => (value << 16n) | BigInt(parseInt(group, 16)), 0n);
+    let seed = 7;
+    const next = (limit: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % limit;
+    const v4Text = () => Array.from({ length: 4 }, () => next(256)).join(".");
+    const v6Text = () => Array.from({ length: 8 }, () => next(0x10000).toString(16)).join(":");
+    for (let round = 0; round < 300; round++) {
+      const six = round % 2 === 1;
+      const base = six ? v6Text() : v4Text();
+      const prefix = next(six ? 129 : 33);
+      // Addresses near the block: its base with some of the low bits changed, and one drawn at random.
+      const width = six ? 128 : 32;
+      const value = six ? v6(base) : v4(base);
+      const flipped = value ^ (1n << BigInt(next(width)));
+      const asText = (number: bigint) =>
+        six
+          ? Array.from({ length: 8 }, (_, group) => ((number >> BigInt(16 * (7 - group))) & 0xffffn).toString(16)).join(":")
+          : Array.from({ length: 4 }, (_, part) => String((number >> BigInt(8 * (3 - part))) & 0xffn)).join(".");
+      const detection = sel(`    Ip|cidr: '${base}/${prefix}'`);
+      for (const address of [asText(flipped), six ? v6Text() : v4Text(), base]) {
+        const number = six ? v6(address) : v4(address);
+        const hostBits = BigInt(width - prefix);
+        expect(matches(detection, { Ip: address }), `${address} in ${base}/${prefix}`).toBe(number >> hostBits === value >> hostBits);
+      }
+    }
+    expect(matches(sel("    Ip|cidr: '0.0.0.0/0'"), { Ip: "255.255.255.255" })).toBe(true);
+    expect(matches(sel("    Ip|cidr: '::/0'"), { Ip: "1.2.3.4" })).toBe(false);
+    for (const text of ["1.2.3", "1.2.3.4.5", "1.2.3.256", "1..2.3", "1.2.3.4.", "01234.1.1.1", " 10.0.0.1 ", "[::1]"]) {
+      const parses = !/^(1\.2\.3|1\.2\.3\.4\.5|1\.2\.3\.256|1\.\.2\.3|1\.2\.3\.4\.|01234\.1\.1\.1)$/.test(text);
+      expect(matches(sel("    Ip|cidr:\n      - '0.0.0.0/0'\n      - '::/0'"), { Ip: text }), text).toBe(parses);
+    }
+  });
   it("rejects malformed blocks", () => {
     expect(compileErrors(sel("    Ip|cidr: '10.0.0.0/33'"))[0]).toMatch(/invalid CIDR block/);
   });
