@@ -33,7 +33,7 @@ const TRIPLE_TAG: u32 = 1 << 28;
 const GRAM_HASH: u32 = 0x9e3779b1;
 const ENTRY_STRIDE = 4;
 
-/** Room for the tables and buffers, 16-byte aligned; 0 when memory cannot grow. */
+/** Room for the tables and buffers, 16-byte aligned (the module aborts when its memory cannot grow). */
 export function allocate(bytes: usize): usize {
   return heap.alloc(bytes);
 }
