@@ -192,9 +192,10 @@ const RARELY_USED_FIELD = 16;
 /**
  * Every field scanned costs a lookup and a pass for every event, whatever its length: a field few items need (a
  * process's IntegrityLevel or User next to its CommandLine) is left out when each of those items keeps another clause.
- * Dropping a clause only lets more items through to their full test, so results do not change.
+ * Dropping a clause only lets more items through to their full test, so results do not change. What is left of a
+ * dropped clause is the fields it reads: an atom only holds on a present field, which costs a lookup to check.
  */
-function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): AtomClauses[] {
+function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): { kept: AtomClauses[]; droppedFields: (string[][] | undefined)[] } {
   const users = new Map<string, Set<number>>();
   itemClauses.forEach((clauses, item) => {
     for (const clause of clauses) for (const atom of clause) users.set(atom.field, (users.get(atom.field) ?? new Set()).add(item));
@@ -206,7 +207,14 @@ function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): AtomClaus
     const elsewhere = [...fieldUsers].every((item) => itemClauses[item]!.some((clause) => kept(clause) && !clause.some((atom) => atom.field === field)));
     if (elsewhere) dropped.add(field);
   }
-  return itemClauses.map((clauses) => clauses.filter(kept));
+  const fieldsOf = (clause: readonly Atom[]) => [...new Set(clause.map((atom) => atom.field))];
+  return {
+    kept: itemClauses.map((clauses) => clauses.filter(kept)),
+    droppedFields: itemClauses.map((clauses) => {
+      const fields = clauses.filter((clause) => !kept(clause)).map(fieldsOf).filter((names) => !names.includes(ANY_FIELD));
+      return fields.length > 0 ? fields : undefined;
+    }),
+  };
 }
 
 /**
@@ -237,6 +245,8 @@ export class Prefilter<T> {
   private readonly selected: number[] = [];
   /** Clauses with an atom every present value satisfies (starts with ""): marked for every event. */
   private readonly alwaysHolds: Int32Array;
+  /** Per item, the fields of each clause left out with a rarely used field (see withoutRarelyUsedFields). */
+  private readonly droppedClauseFields: (string[][] | undefined)[];
 
   /**
    * @param listsOf value lists of an item, which this pre-selection decides when it scans their field
@@ -252,7 +262,8 @@ export class Prefilter<T> {
     /** Per clause: item << CLAUSE_COUNT_BITS | number of clauses for an item's first clause, -1 for other clauses. */
     const firstClauses: number[] = [];
     const alwaysHolds: number[] = [];
-    const itemClauses = withoutRarelyUsedFields(items.map(atomsOf));
+    const { kept: itemClauses, droppedFields } = withoutRarelyUsedFields(items.map(atomsOf));
+    this.droppedClauseFields = droppedFields;
     itemClauses.forEach((clauses, index) => {
       if (clauses.length === 0) {
         this.unconditional.push(index);
@@ -389,7 +400,8 @@ export class Prefilter<T> {
       let clause = first + 1;
       const end = first + (packed & ((1 << CLAUSE_COUNT_BITS) - 1));
       while (clause < end && this.marked(clause)) clause++;
-      if (clause === end) selected.push(packed >> CLAUSE_COUNT_BITS);
+      const item = packed >> CLAUSE_COUNT_BITS;
+      if (clause === end && this.hasDroppedClauseFields(item, event)) selected.push(item);
     }
     // Few items are selected per event: an insertion sort of them beats walking every item (and Array#sort's set-up).
     for (let i = 1; i < selected.length; i++) {
@@ -401,6 +413,14 @@ export class Prefilter<T> {
     const items: T[] = new Array(selected.length);
     for (let i = 0; i < selected.length; i++) items[i] = this.items[selected[i]!]!;
     return items;
+  }
+
+  /** Whether the event has a field of each clause the item lost with a rarely used field. */
+  private hasDroppedClauseFields(item: number, event: SigmaEvent): boolean {
+    const clauses = this.droppedClauseFields[item];
+    if (clauses === undefined) return true;
+    for (const fields of clauses) if (!fields.some((field) => event.has(field))) return false;
+    return true;
   }
 
   /** Keyword atoms may hold in any field: scans every value, skipping numbers and booleans when no literal could occur in one. */

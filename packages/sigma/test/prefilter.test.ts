@@ -273,6 +273,8 @@ describe("prefilter atom clauses", () => {
     // Each IntegrityLevel clause has a clause elsewhere: IntegrityLevel is not scanned, the other clauses select.
     const withoutIntegrity = new Prefilter(items, (item) => item.clauses);
     expect(candidates(withoutIntegrity, { Image: "C:\\Windows\\System32\\cmd.exe", IntegrityLevel: "Medium" })).toEqual(["cmd as system"]);
+    // What is left of a clause on a field not scanned: the field must be there (older Sysmon versions lack some).
+    expect(candidates(withoutIntegrity, { Image: "C:\\Windows\\System32\\cmd.exe" })).toEqual([]);
     expect(candidates(withoutIntegrity, { Image: "C:\\x.exe", IntegrityLevel: "System", Company: "Contoso Ltd" })).toEqual(["signed, low"]);
     // An item that needs IntegrityLevel alone keeps it scanned, and then every IntegrityLevel clause decides again.
     const withIntegrity = new Prefilter([...items, { name: "high", clauses: [[atom("integritylevel", "high", "equals")]] }], (item) => item.clauses);
