@@ -189,6 +189,25 @@ describe("prefilter skip check", () => {
     }
     expect(check!.mayContain(`x${"\u212A".repeat(40)}`)).toBe(false);
   });
+  it("never misses a literal made of punctuation, control characters and letters written as the Kelvin sign", () => {
+    let seed = 5;
+    const pick = (alphabet: string, length: number) =>
+      Array.from({ length }, () => alphabet[Math.floor(((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * alphabet.length)]).join("");
+    const alphabet = "ab\\|@`[{]}^~\u0001\u0000:.\u212A";
+    const literals = [...new Set(Array.from({ length: 40 }, () => pick("ab\\|@`[{]}^~\u0001:.k", 5 + Math.floor(seed % 4))))];
+    const check = new SkipCheck(literals);
+    for (let k = 0; k < 3000; k++) {
+      const text = pick(alphabet, 1 + (k % 40));
+      const lowered = text.toLowerCase();
+      expect(check.mayContain(text) || !literals.some((literal) => lowered.includes(literal)), JSON.stringify(text)).toBe(true);
+    }
+    for (const literal of literals) {
+      expect(check.mayContain(`x${literal.toUpperCase()}y`), literal).toBe(true);
+      // The Kelvin sign lower-cases to "k": its pairs are read outside the ASCII path, and must land where "k"'s do.
+      expect(check.mayContain(`x${literal.replace(/k/g, "\u212A")}y`), literal).toBe(true);
+    }
+    expect(literals.filter((literal) => /k[\\|@`\u0001\u0000:.[\]{}^~]|[\\|@`\u0001\u0000:.[\]{}^~]k/.test(literal)).length).toBeGreaterThan(3);
+  });
   it("selects a rule whose long literal occurs anywhere in a value, and only then", () => {
     const keywords = (values: string[]) => `  keywords:\n${values.map((v) => `    - '${v}'`).join("\n")}\n  condition: keywords`;
     const rule = keywords(["sekurlsa::", "privilege::debug", "kerberos::golden", "mimidrv.sys", "gentilkiwi.com"]);
