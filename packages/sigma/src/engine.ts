@@ -2,7 +2,7 @@ import { CorrelationTracker } from "./correlation.ts";
 import type { CorrelationType } from "./correlation-spec.ts";
 import type { EventLogSource, FieldText, SigmaEvent } from "./event.ts";
 import type { GramScanner } from "./literal-search.ts";
-import { ANY_FIELD, Prefilter } from "./prefilter.ts";
+import { clauseFieldsOf, hasFieldOfEach, Prefilter, type ClauseFields } from "./prefilter.ts";
 import type { CorrelationRule, DetectionRule, FilterRule, LogSource, RuleMetadata, SigmaRule } from "./rules.ts";
 
 /** A rule that fired. Detection findings carry the matched event; correlation findings the contributing events. */
@@ -46,7 +46,7 @@ interface IndexedRule {
    * Per atom clause, the fields its atoms read: a literal test only holds on a present field, so the rule cannot match
    * an event lacking every field of one clause. Lists tested without a pre-selection skip such rules.
    */
-  clauseFields: readonly (readonly string[])[];
+  clauseFields: ClauseFields;
 }
 
 interface Bucket {
@@ -171,9 +171,7 @@ export class SigmaEngine {
         filters: filters.filter((f) => f.targets.some((t) => references.includes(t))),
         correlations,
         reports: correlations.length === 0 || correlations.some((c) => c.rule.correlation.generate),
-        clauseFields: rule.detection.atoms
-          .map((clause) => [...new Set(clause.map((atom) => atom.field))])
-          .filter((fields) => !fields.includes(ANY_FIELD)),
+        clauseFields: clauseFieldsOf(rule.detection.atoms),
       };
       const key = ruleKey(rule.logsource);
       let bucket = this.buckets.get(key);
@@ -243,16 +241,6 @@ export class SigmaEngine {
     return prefilter;
   }
 
-  /** Whether the event has a field of each of the rule's atom clauses. */
-  private static hasClauseFields(indexed: IndexedRule, event: SigmaEvent): boolean {
-    for (const fields of indexed.clauseFields) {
-      let present = false;
-      for (let i = 0; i < fields.length && !present; i++) present = event.has(fields[i]!);
-      if (!present) return false;
-    }
-    return true;
-  }
-
   /** The detection rules (after filters) that match one event, without touching correlation state. */
   private matchingRules(event: SigmaEvent): IndexedRule[] {
     const matches: IndexedRule[] = [];
@@ -287,7 +275,7 @@ export class SigmaEngine {
     // A pre-selection only selects rules whose clauses it saw hold, on fields the event has.
     const candidates = prefilter === null ? rules : prefilter.candidates(event);
     for (const indexed of candidates) {
-      if (prefilter === null && !SigmaEngine.hasClauseFields(indexed, event)) continue;
+      if (prefilter === null && !hasFieldOfEach(indexed.clauseFields, event)) continue;
       if (indexed.test(event) && (indexed.filters.length === 0 || !SigmaEngine.filtered(indexed, event))) matches.push(indexed);
     }
   }

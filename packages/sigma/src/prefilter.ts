@@ -58,6 +58,26 @@ export class DecidableList {
   lastClause = -1;
 }
 
+/**
+ * The fields each clause reads, for clauses on named fields: an atom only holds on a present field, so an event lacking
+ * every field of one of these lists cannot satisfy the clauses, which a lookup per field tells without scanning.
+ */
+export type ClauseFields = readonly (readonly string[])[];
+
+export function clauseFieldsOf(clauses: AtomClauses): ClauseFields {
+  return clauses.map((clause) => [...new Set(clause.map((atom) => atom.field))]).filter((fields) => !fields.includes(ANY_FIELD));
+}
+
+/** Whether the event has a field of each list. */
+export function hasFieldOfEach(clauseFields: ClauseFields, event: SigmaEvent): boolean {
+  for (const fields of clauseFields) {
+    let present = false;
+    for (let i = 0; i < fields.length && !present; i++) present = event.has(fields[i]!);
+    if (!present) return false;
+  }
+  return true;
+}
+
 /** Clauses kept per rule: each costs a little marking work, and beyond three they rarely rule out more. */
 const MAX_CLAUSES = 3;
 /** Literals of one to three characters occur in most command lines: such clauses rule out little. */
@@ -195,7 +215,7 @@ const RARELY_USED_FIELD = 16;
  * Dropping a clause only lets more items through to their full test, so results do not change. What is left of a
  * dropped clause is the fields it reads: an atom only holds on a present field, which costs a lookup to check.
  */
-function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): { kept: AtomClauses[]; droppedFields: (string[][] | undefined)[] } {
+function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): { kept: AtomClauses[]; droppedFields: (ClauseFields | undefined)[] } {
   const users = new Map<string, Set<number>>();
   itemClauses.forEach((clauses, item) => {
     for (const clause of clauses) for (const atom of clause) users.set(atom.field, (users.get(atom.field) ?? new Set()).add(item));
@@ -207,11 +227,10 @@ function withoutRarelyUsedFields(itemClauses: readonly AtomClauses[]): { kept: A
     const elsewhere = [...fieldUsers].every((item) => itemClauses[item]!.some((clause) => kept(clause) && !clause.some((atom) => atom.field === field)));
     if (elsewhere) dropped.add(field);
   }
-  const fieldsOf = (clause: readonly Atom[]) => [...new Set(clause.map((atom) => atom.field))];
   return {
     kept: itemClauses.map((clauses) => clauses.filter(kept)),
     droppedFields: itemClauses.map((clauses) => {
-      const fields = clauses.filter((clause) => !kept(clause)).map(fieldsOf).filter((names) => !names.includes(ANY_FIELD));
+      const fields = clauseFieldsOf(clauses.filter((clause) => !kept(clause)));
       return fields.length > 0 ? fields : undefined;
     }),
   };
@@ -246,7 +265,7 @@ export class Prefilter<T> {
   /** Clauses with an atom every present value satisfies (starts with ""): marked for every event. */
   private readonly alwaysHolds: Int32Array;
   /** Per item, the fields of each clause left out with a rarely used field (see withoutRarelyUsedFields). */
-  private readonly droppedClauseFields: (string[][] | undefined)[];
+  private readonly droppedClauseFields: (ClauseFields | undefined)[];
 
   /**
    * @param listsOf value lists of an item, which this pre-selection decides when it scans their field
@@ -401,7 +420,8 @@ export class Prefilter<T> {
       const end = first + (packed & ((1 << CLAUSE_COUNT_BITS) - 1));
       while (clause < end && this.marked(clause)) clause++;
       const item = packed >> CLAUSE_COUNT_BITS;
-      if (clause === end && this.hasDroppedClauseFields(item, event)) selected.push(item);
+      const dropped = this.droppedClauseFields[item];
+      if (clause === end && (dropped === undefined || hasFieldOfEach(dropped, event))) selected.push(item);
     }
     // Few items are selected per event: an insertion sort of them beats walking every item (and Array#sort's set-up).
     for (let i = 1; i < selected.length; i++) {
@@ -413,14 +433,6 @@ export class Prefilter<T> {
     const items: T[] = new Array(selected.length);
     for (let i = 0; i < selected.length; i++) items[i] = this.items[selected[i]!]!;
     return items;
-  }
-
-  /** Whether the event has a field of each clause the item lost with a rarely used field. */
-  private hasDroppedClauseFields(item: number, event: SigmaEvent): boolean {
-    const clauses = this.droppedClauseFields[item];
-    if (clauses === undefined) return true;
-    for (const fields of clauses) if (!fields.some((field) => event.has(field))) return false;
-    return true;
   }
 
   /** Keyword atoms may hold in any field: scans every value, skipping numbers and booleans when no literal could occur in one. */
