@@ -48,12 +48,20 @@ detection:
         SubjectUserName: 'ignored'
     condition: 1 of selection* and not filter
 `;
-    const engine = new SigmaEngine(rulesFrom(rule));
+    const rules = rulesFrom(rule);
+    // Counts the rule's full tests: an event without either field must not reach one.
+    let tests = 0;
+    const detection = (rules[0] as { detection: { test: (event: SigmaEvent) => boolean } }).detection;
+    const test = detection.test;
+    detection.test = (event) => (tests++, test(event));
+    const engine = new SigmaEngine(rules);
     const security = (fields: Record<string, unknown>) => SigmaEvent.fromFields(fields, { product: "windows", services: ["security"], categories: [] });
     expect(engine.match(security({ EventID: 4741, SamAccountName: "SAMTHEADMIN-1$" }))).toHaveLength(1);
     expect(engine.match(security({ EventID: 4624, TargetUserName: "samtheadmin-2$" }))).toHaveLength(1);
     expect(engine.match(security({ EventID: 4624, TargetUserName: "samtheadmin-2$", SubjectUserName: "ignored" }))).toHaveLength(0);
+    expect(tests).toBe(3);
     expect(engine.match(security({ EventID: 5145, ShareName: "SAMTHEADMIN-3" }))).toHaveLength(0);
+    expect(tests).toBe(3);
   });
   it("turns a match into a finding with rule metadata, ATT&CK tags, event and selection", () => {
     const engine = new SigmaEngine(rulesFrom(processCreation));

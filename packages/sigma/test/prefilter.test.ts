@@ -128,6 +128,8 @@ describe("Aho-Corasick scans", () => {
     const seen = reported(large, text);
     expect(seen.length).toBeGreaterThan(1024);
     expect(new Set(seen)).toEqual(occurrencesIn(text.toLowerCase(), many));
+    // Read by the scanner itself, not handed back to the table walk (which would give the same occurrences).
+    expect((large as unknown as { grams: { textCapacity: number } }).grams.textCapacity).toBeGreaterThanOrEqual(text.length);
     expect(new Set(reported(large, "x ab x"))).toEqual(occurrencesIn("x ab x", many));
   });
   it("reads a planted literal at the start, in the middle and at the end of a text by grams", () => {
