@@ -1,7 +1,8 @@
 /**
- * Where evaluation scripts get records from. EVTX files go through the WASM parser of @corvid/wasm when it
- * can be loaded; JSON files may hold one object, an array, JSON Lines or pretty-printed objects back to back
- * (evtx_dump output); any other text file is read line by line.
+ * Where evaluation scripts get records from, and the WebAssembly they evaluate them with. EVTX files go through the
+ * WASM parser of @corvid/wasm when it can be loaded (as does the engine's gram scanner, `loadGramScanner`); JSON files
+ * may hold one object, an array, JSON Lines or pretty-printed objects back to back (evtx_dump output); any other text
+ * file is read line by line.
  */
 import { createReadStream } from "node:fs";
 import { readFile } from "node:fs/promises";
