@@ -490,6 +490,11 @@ export class SkipCheck {
   private readonly window: number;
   /** Per block of ASCII characters (a pair as is, four characters hashed): how far the window may move when it ends it. */
   private readonly shifts: Uint8Array;
+  /**
+   * For checks by pairs, the same shifts indexed by the pair as the text has it, both cases filled in: the loop that
+   * keyword scans run over every value of every event then reads one table per window, not three.
+   */
+  private readonly asciiPairShifts: Uint8Array | undefined;
   /** Per block with shift 0: the literals whose first `window` characters end with that block. */
   private readonly endingWith = new Map<number, string[]>();
   /**
@@ -522,6 +527,10 @@ export class SkipCheck {
         if (shift < this.shifts[index]!) this.shifts[index] = shift;
         if (shift === 0) this.endingWith.set(index, [...(this.endingWith.get(index) ?? []), literal]);
       }
+    }
+    if (block === 2) {
+      this.asciiPairShifts = new Uint8Array(128 * 128);
+      for (let pair = 0; pair < 128 * 128; pair++) this.asciiPairShifts[pair] = this.shifts[FOLD_ASCII[pair >> 7]! * 128 + FOLD_ASCII[pair & 127]!]!;
     }
   }
 
@@ -583,13 +592,30 @@ export class SkipCheck {
   /** False only when no literal occurs in `text` (ASCII letters compared case-insensitively). */
   mayContain(text: string): boolean {
     if (this.dottedI && text.includes("\u0130")) return true;
-    const { window, shifts } = this;
-    for (let end = window - 1; end < text.length; ) {
+    const asciiPairShifts = this.asciiPairShifts;
+    if (asciiPairShifts === undefined) return this.mayContainFrom(text, this.window - 1);
+    const length = text.length;
+    for (let end = this.window - 1; end < length; ) {
+      const first = text.charCodeAt(end - 1);
+      const second = text.charCodeAt(end);
+      if ((first | second) > 127) return this.mayContainFrom(text, end);
+      const shift = asciiPairShifts[(first << 7) | second]!;
+      if (shift > 0) end += shift;
+      // Comparing literals is rare: kept out of the loop, which keyword scans run over every value of every event.
+      else if (this.windowHolds(text, end, FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!)) return true;
+      else end++;
+    }
+    return false;
+  }
+
+  /** mayContain for the windows ending at `end` and after, with blocks of any characters. */
+  private mayContainFrom(text: string, end: number): boolean {
+    const shifts = this.shifts;
+    while (end < text.length) {
       const index = this.blockAt(text, end);
       if (index < 0) return true;
       const shift = shifts[index]!;
       if (shift > 0) end += shift;
-      // Comparing literals is rare: kept out of the loop, which keyword scans run over every value of every event.
       else if (this.windowHolds(text, end, index)) return true;
       else end++;
     }
