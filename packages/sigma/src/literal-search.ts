@@ -602,7 +602,7 @@ export class SkipCheck {
       const shift = asciiPairShifts[(first << 7) | second]!;
       if (shift > 0) end += shift;
       // Comparing literals is rare: kept out of the loop, which keyword scans run over every value of every event.
-      else if (this.windowHolds(text, end, FOLD_ASCII[first]! * 128 + FOLD_ASCII[second]!)) return true;
+      else if (this.windowHolds(text, end, this.blockAt(text, end))) return true;
       else end++;
     }
     return false;
