@@ -69,7 +69,7 @@ interface GramScannerExports {
   allocate(bytes: number): number;
   release(pointer: number): void;
   configure(
-    pairs: number, bits: number, bitShift: number, slotKeys: number, slotLists: number, slotMask: number, slotShift: number,
+    pairs: number, pairBits: number, bits: number, bitShift: number, slotKeys: number, slotLists: number, slotMask: number, slotShift: number,
     entries: number, chars: number, fold: number,
   ): void;
   useBuffers(text: number, out: number, capacity: number): void;
@@ -141,7 +141,11 @@ class GramIndex {
       return entries.length - items.length - 1;
     };
     const pairs = new Int32Array(128 * 128);
-    for (const [pair, items] of byPair) pairs[pair] = listOf(items) + 1;
+    const pairBits = new Int32Array((128 * 128) >> 5);
+    for (const [pair, items] of byPair) {
+      pairs[pair] = listOf(items) + 1;
+      pairBits[pair >> 5]! |= 1 << (pair & 31);
+    }
     // About 64 bits per key: a position's two lookups rarely hit a key that is not there.
     const bitsLog = Math.min(20, Math.max(10, Math.ceil(Math.log2(byGram.size * 64 + 1))));
     const gramBits = new Int32Array((1 << bitsLog) >> 5);
@@ -174,7 +178,7 @@ class GramIndex {
       return at;
     };
     this.wasm.configure(
-      copy(pairs), copy(gramBits), bitShift, copy(slotKeys), copy(slotLists), slotMask, slotShift,
+      copy(pairs), copy(pairBits), copy(gramBits), bitShift, copy(slotKeys), copy(slotLists), slotMask, slotShift,
       copy(Int32Array.from(entries)), copy(Uint8Array.from(chars)), copy(FOLD_ASCII),
     );
     this.useBuffers(GRAM_TEXT_CAPACITY, GRAM_OUT_CAPACITY);

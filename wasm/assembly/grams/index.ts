@@ -4,6 +4,7 @@
 //
 // Layout (all offsets set by `configure`):
 //   pairs      i32 per pair of folded characters (first × 128 + second): 0, or 1 + where its list starts in entries
+//   pairBits   u32 words, one bit per pair: whether it has a list
 //   bits       u32 words of Bloom bits over the keys of three- and four-character grams
 //   slotKeys   u32 per slot: key + 1, 0 for an empty slot
 //   slotLists  i32 per slot: where its list starts in entries
@@ -14,6 +15,7 @@
 //   out        i32 pairs (literal id, index of the occurrence's last character), up to outCapacity of them
 
 let pairs: usize = 0;
+let pairBits: usize = 0;
 let bits: usize = 0;
 let bitShift: u32 = 0;
 let slotKeys: usize = 0;
@@ -43,10 +45,11 @@ export function release(pointer: usize): void {
 }
 
 export function configure(
-  pairsAt: usize, bitsAt: usize, shiftOfBits: u32, slotKeysAt: usize, slotListsAt: usize, maskOfSlots: u32, shiftOfSlots: u32,
+  pairsAt: usize, pairBitsAt: usize, bitsAt: usize, shiftOfBits: u32, slotKeysAt: usize, slotListsAt: usize, maskOfSlots: u32, shiftOfSlots: u32,
   entriesAt: usize, charsAt: usize, foldAt: usize,
 ): void {
   pairs = pairsAt;
+  pairBits = pairBitsAt;
   bits = bitsAt;
   bitShift = shiftOfBits;
   slotKeys = slotKeysAt;
@@ -113,8 +116,10 @@ export function scan(length: i32): i32 {
     const code = <u32>load<u8>(text + <usize>i);
     if (code > 127) return -1;
     gram = ((gram << 7) | <u32>load<u8>(fold + <usize>code)) & 0xfffffff;
-    const pair = load<i32>(pairs + (<usize>(gram & 0x3fff) << 2));
-    if (pair != 0) count = report(pair - 1, i, length, count);
+    // Few positions end a pair with a list (about 4 % of command-line characters): a 2 KB bitset, which stays in the
+    // fastest cache, spares most reads of the 64 KB pair table.
+    const pair = gram & 0x3fff;
+    if ((load<u32>(pairBits + (<usize>(pair >> 5) << 2)) & (1 << (pair & 31))) != 0) count = report(load<i32>(pairs + (<usize>pair << 2)) - 1, i, length, count);
     const triple = (gram & 0x1fffff) | TRIPLE_TAG;
     const tripleBit = (triple * GRAM_HASH) >>> bitShift;
     if ((load<u32>(bits + (<usize>(tripleBit >> 5) << 2)) & (1 << (tripleBit & 31))) != 0) count = lookUp(triple, i, length, count);
